@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Decode speed through relaygen vs llama.cpp's own llama-bench -tg, on the same model, same
+# threads, interleaved in one run so machine noise hits both alike.
+#
+#   ./scripts/bench_decode.sh [MODEL.gguf] [THREADS] [ROUNDS]
+#
+# Default model: the bundled testbed large model. Prints per-round numbers and the ratio of
+# medians (relaygen / llama-bench); the project's target is >= 0.98.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL=${1:-models/testbed-large.gguf}
+THREADS=${2:-2}
+ROUNDS=${3:-5}
+N=128
+PREFIX=$(cat "${RELAYGEN_CACHE:-$HOME/.cache/relaygen}/llama-prefix")
+BIN=build/bin/relaygen
+[ -x "$BIN" ] || { echo "build relaygen first (./scripts/setup.sh)" >&2; exit 1; }
+
+python3 - "$MODEL" "$THREADS" "$ROUNDS" "$N" "$PREFIX/bin/llama-bench" "$BIN" <<'PY'
+import json, statistics, subprocess, sys
+model, threads, rounds, n, llama_bench, relaygen = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+ref, ours = [], []
+for r in range(rounds):
+    out = subprocess.run([llama_bench, "-m", model, "-p", "0", "-n", str(n), "-t", threads, "-r", "1", "-o", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    ref.append(json.loads(out)[0]["avg_ts"])
+    # Raw prompt of one token so the measurement is decode only; greedy; count only evaluated
+    # tokens (the last sampled token is never evaluated) so the comparison is like for like.
+    out = subprocess.run([relaygen, "generate", "-m", model, "--raw", "-p", "The", "-n", str(n + 1), "--temp", "0",
+                          "-t", threads, "--json"], check=True, capture_output=True, text=True).stdout
+    j = json.loads(out)
+    ours.append((j["n_generated"] - 1) / (j["decode_ms"] / 1000.0))
+    print(f"round {r+1}: llama-bench tg{n} {ref[-1]:8.1f} tok/s | relaygen {ours[-1]:8.1f} tok/s ({j['n_generated']} tokens)")
+mr, mo = statistics.median(ref), statistics.median(ours)
+print(f"median: llama-bench {mr:.1f} tok/s, relaygen {mo:.1f} tok/s, ratio {mo/mr:.3f}")
+PY

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Provision everything relaygen needs on Debian 12, then build relaygen.
+#
+#   ./scripts/setup.sh            # packages + llama.cpp (cached) + relaygen build
+#   LLAMA_CPP_DIR=/path ./scripts/setup.sh   # use a llama.cpp install prefix or source tree
+#
+# llama.cpp is built once into $RELAYGEN_CACHE (default ~/.cache/relaygen), keyed by release, and
+# reused afterwards: changing relaygen's code never rebuilds llama.cpp. The script is idempotent.
+#
+# Options (environment):
+#   LLAMA_CPP_DIR      install prefix (has include/llama.h) or source tree (has CMakeLists.txt)
+#   RELAYGEN_CACHE     cache root (default: $HOME/.cache/relaygen)
+#   RELAYGEN_NO_APT=1  skip Debian packages (already installed, or not root)
+#   RELAYGEN_TORCH=1   also install libtorch for the testbed trainer (`relaygen testbed train`)
+#   RELAYGEN_BUILD=0   provision only; don't build relaygen
+set -euo pipefail
+
+LLAMA_RELEASE=v0.4.0
+NPM_PACKAGE=node-llama-cpp@3.21.1
+CACHE=${RELAYGEN_CACHE:-$HOME/.cache/relaygen}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+say()  { echo "[setup] $*" >&2; }
+die()  { echo "[setup] error: $*" >&2; exit 1; }
+
+install_packages() {
+  [ "${RELAYGEN_NO_APT:-0}" = 1 ] && { say "skipping Debian packages (RELAYGEN_NO_APT=1)"; return; }
+  local pkgs=(build-essential cmake ninja-build git patchelf pkg-config nlohmann-json3-dev libcpp-httplib-dev
+              libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox)
+  [ "${RELAYGEN_TORCH:-0}" = 1 ] && pkgs+=(libtorch-dev libopenblas0-openmp)
+  local missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && { say "Debian packages present"; return; }
+  command -v apt-get >/dev/null || die "apt-get not found; install by hand: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  say "installing: ${missing[*]}"
+  $sudo apt-get update -qq || die "apt-get update failed (no network to the Debian mirror?)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "apt-get install failed for: ${missing[*]}"
+}
+
+# Prints the llama.cpp source tree to build, fetching it from npm if needed.
+llama_source() {
+  local src="$CACHE/llama.cpp-$LLAMA_RELEASE/src"
+  if [ -f "$src/CMakeLists.txt" ]; then echo "$src"; return; fi
+  command -v npm >/dev/null || die "npm not found: install nodejs+npm (apt-get install npm) or set LLAMA_CPP_DIR"
+  command -v git >/dev/null || die "git not found (apt-get install git)"
+  local tmp; tmp=$(mktemp -d)
+  say "fetching $NPM_PACKAGE from the npm registry"
+  (cd "$tmp" && npm pack --silent "$NPM_PACKAGE" >/dev/null 2>"$tmp/npm.log") \
+    || die "npm pack $NPM_PACKAGE failed (no network to the npm registry?): $(tail -3 "$tmp/npm.log")"
+  tar -xzf "$tmp"/node-llama-cpp-*.tgz -C "$tmp" package/llama
+  local tag; tag=$(sed -n 's/.*"tag": *"\([^"]*\)".*/\1/p' "$tmp/package/llama/llama.cpp.info.json")
+  [ "$tag" = "$LLAMA_RELEASE" ] || die "$NPM_PACKAGE ships llama.cpp '$tag', expected $LLAMA_RELEASE"
+  mkdir -p "$(dirname "$src")"
+  git clone -q "$tmp/package/llama/gitRelease.bundle" "$src.tmp" 2>/dev/null || die "git clone of the bundle failed"
+  mv "$src.tmp" "$src"
+  rm -rf "$tmp"
+  echo "$src"
+}
+
+# Builds a llama.cpp source tree into $2 (install prefix) unless already there.
+build_llama() {
+  local src=$1 prefix=$2 build=$2.build
+  if [ -f "$prefix/.complete" ]; then say "llama.cpp cached at $prefix"; return; fi
+  command -v cmake >/dev/null || die "cmake not found (apt-get install cmake)"
+  command -v c++ >/dev/null || die "no C++ compiler (apt-get install build-essential)"
+  say "building llama.cpp ($src) -> $prefix  [one-time, ~5 min on 2 cores]"
+  local gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
+  cmake -S "$src" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+    -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
+    -DLLAMA_BUILD_APP=OFF -DCMAKE_BUILD_RPATH="$build/bin" >"$build.log" 2>&1 \
+    || die "llama.cpp configure failed: see $build.log"
+  # Only what relaygen uses: the library, the server, and the reference tools its tests compare against.
+  cmake --build "$build" -j "$JOBS" --target llama llama-server llama-bench llama-completion llama-simple \
+    >>"$build.log" 2>&1 || die "llama.cpp build failed: see $build.log"
+  # A minimal prefix: headers, shared libraries, tools, and the vocab-only GGUFs tests tokenize with.
+  mkdir -p "$prefix/include" "$prefix/lib" "$prefix/bin" "$prefix/share/llama.cpp"
+  cp -f "$src"/include/llama*.h "$src"/ggml/include/*.h "$prefix/include/"
+  cp -a "$build"/bin/lib*.so* "$prefix/lib/"
+  cp -f "$build"/bin/llama-server "$build"/bin/llama-bench "$build"/bin/llama-completion \
+        "$build"/bin/llama-simple "$prefix/bin/"
+  cp -f "$src"/models/ggml-vocab-*.gguf "$prefix/share/llama.cpp/"
+  # Tools find their libraries next to the prefix, not the build tree.
+  if command -v patchelf >/dev/null; then
+    for b in "$prefix"/bin/*; do patchelf --set-rpath "$prefix/lib" "$b"; done
+  fi
+  touch "$prefix/.complete"
+}
+
+resolve_llama() {
+  if [ -n "${LLAMA_CPP_DIR:-}" ]; then
+    [ -d "$LLAMA_CPP_DIR" ] || die "LLAMA_CPP_DIR=$LLAMA_CPP_DIR is not a directory"
+    if [ -f "$LLAMA_CPP_DIR/include/llama.h" ] && ls "$LLAMA_CPP_DIR"/lib*/libllama.* >/dev/null 2>&1; then
+      say "using llama.cpp install at $LLAMA_CPP_DIR"; echo "$LLAMA_CPP_DIR"; return
+    fi
+    [ -f "$LLAMA_CPP_DIR/CMakeLists.txt" ] || die "LLAMA_CPP_DIR has neither include/llama.h+lib nor CMakeLists.txt"
+    local key; key=$(echo -n "$(cd "$LLAMA_CPP_DIR" && pwd)" | md5sum | cut -c1-12)
+    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install"
+    echo "$CACHE/llama.cpp-src-$key/install"; return
+  fi
+  local prefix="$CACHE/llama.cpp-$LLAMA_RELEASE/install"
+  if [ ! -f "$prefix/.complete" ]; then build_llama "$(llama_source)" "$prefix"; fi
+  echo "$prefix"
+}
+
+install_packages
+LLAMA_PREFIX=$(resolve_llama)
+mkdir -p "$CACHE"
+echo "$LLAMA_PREFIX" > "$CACHE/llama-prefix"   # read by CMakeLists.txt when -DLLAMA_PREFIX is not given
+say "llama.cpp prefix: $LLAMA_PREFIX"
+
+if [ "${RELAYGEN_BUILD:-1}" = 1 ]; then
+  say "building relaygen in $REPO/build"
+  cmake -S "$REPO" -B "$REPO/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_PREFIX="$LLAMA_PREFIX" >/dev/null
+  cmake --build "$REPO/build" -j "$JOBS"
+fi
+say "done"

@@ -1,0 +1,58 @@
+// relaygen: segment-level relay between a large and a small reasoning model.
+// main() only dispatches to the subcommands in *_command.cc (see command.h).
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include "cli/command.h"
+#include "util/error.h"
+
+namespace relaygen {
+
+std::vector<CommandInfo>& Commands() {
+  static std::vector<CommandInfo> commands;
+  return commands;
+}
+
+CommandRegistration::CommandRegistration(const char* name, const char* description,
+                                         CommandSetup setup) {
+  Commands().push_back({name, description, setup});
+}
+
+}  // namespace relaygen
+
+int main(int argc, char** argv) {
+  using relaygen::Commands;
+  CLI::App app{"relaygen: a large reasoning model writes the hard segments, a small one the easy ones"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("relaygen 0.1.0"));
+
+  auto& commands = Commands();
+  std::sort(commands.begin(), commands.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::vector<std::pair<CLI::App*, relaygen::CommandMain>> subs;
+  for (const auto& command : commands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    subs.emplace_back(sub, command.setup(sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // prints usage errors (unknown flag, bad value) with a non-zero code
+  }
+  try {
+    for (auto& [sub, run] : subs) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const relaygen::Error& e) {
+    std::fprintf(stderr, "relaygen: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "relaygen: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 1;
+}

@@ -1,0 +1,159 @@
+#include "engine/llama_engine.h"
+
+#include <llama.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "engine/llama_session.h"
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+// llama.cpp reports why a load failed only through its log; keep the last error line for our
+// message and print everything when RELAYGEN_LLAMA_LOG=1.
+std::mutex g_log_mutex;
+std::string g_last_llama_error;
+
+void LogCallback(ggml_log_level level, const char* text, void* /*user_data*/) {
+  static const bool verbose = [] {
+    const char* v = std::getenv("RELAYGEN_LLAMA_LOG");
+    return v != nullptr && std::string(v) == "1";
+  }();
+  if (verbose) std::fputs(text, stderr);
+  if (level == GGML_LOG_LEVEL_ERROR) {
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    g_last_llama_error = text;
+    while (!g_last_llama_error.empty() && g_last_llama_error.back() == '\n') {
+      g_last_llama_error.pop_back();
+    }
+  }
+}
+
+std::string TakeLastLlamaError() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  std::string e = std::move(g_last_llama_error);
+  g_last_llama_error.clear();
+  return e;
+}
+
+// Clear messages for the common ways a model file is wrong, before llama.cpp sees it.
+void CheckModelFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open model file '" + path + "': no such file or not readable");
+  char magic[4] = {};
+  in.read(magic, 4);
+  if (in.gcount() < 4 || std::string(magic, 4) != "GGUF") {
+    throw Error("'" + path + "' is not a GGUF model file (bad magic bytes)");
+  }
+}
+
+std::string MetaString(const llama_model* model, const char* key) {
+  char buf[512];
+  const int n = llama_model_meta_val_str(model, key, buf, sizeof(buf));
+  return n > 0 ? std::string(buf, std::min<size_t>(n, sizeof(buf) - 1)) : std::string();
+}
+
+std::string FileStem(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  const size_t dot = base.rfind(".gguf");
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+}  // namespace
+
+const char* ToString(StopReason reason) {
+  switch (reason) {
+    case StopReason::kStop: return "stop";
+    case StopReason::kEndOfGeneration: return "eos";
+    case StopReason::kLength: return "length";
+  }
+  return "?";
+}
+
+void ConfigureLlamaLogging() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llama_log_set(LogCallback, nullptr);
+    llama_backend_init();
+  });
+}
+
+std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const LlamaOptions& options) {
+  ConfigureLlamaLogging();
+  CheckModelFile(path);
+  llama_model_params params = llama_model_default_params();
+  llama_model* model = llama_model_load_from_file(path.c_str(), params);
+  if (model == nullptr) {
+    const std::string why = TakeLastLlamaError();
+    throw Error("failed to load model '" + path + "': the file is truncated, corrupt, or not a model " +
+                "llama.cpp can load" + (why.empty() ? "" : " (llama.cpp: " + why + ")"));
+  }
+  std::string name = MetaString(model, "general.name");
+  if (name.empty()) name = FileStem(path);
+  LlamaOptions resolved = options;
+  if (resolved.n_threads <= 0) {
+    const char* env = std::getenv("RELAYGEN_THREADS");
+    resolved.n_threads = env != nullptr && std::atoi(env) > 0
+                             ? std::atoi(env)
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (resolved.n_ctx <= 0) resolved.n_ctx = std::min(llama_model_n_ctx_train(model), 16384);
+  if (resolved.n_batch <= 0) throw Error("batch size must be positive");
+  return std::unique_ptr<LlamaModel>(new LlamaModel(model, std::move(name), resolved));
+}
+
+LlamaModel::LlamaModel(llama_model* model, std::string name, const LlamaOptions& options)
+    : model_(model), name_(std::move(name)), options_(options) {}
+
+LlamaModel::~LlamaModel() { llama_model_free(model_); }
+
+std::string LlamaModel::RenderChat(const std::vector<ChatMessage>& messages) const {
+  const char* tmpl = llama_model_chat_template(model_, nullptr);
+  if (tmpl == nullptr) {
+    throw Error("model '" + name_ + "' has no chat template in its GGUF metadata; pass --raw and a " +
+                "fully formatted prompt");
+  }
+  std::vector<llama_chat_message> chat;
+  for (const ChatMessage& m : messages) chat.push_back({m.role.c_str(), m.content.c_str()});
+  size_t capacity = 256;
+  for (const ChatMessage& m : messages) capacity += 2 * (m.role.size() + m.content.size()) + 64;
+  std::string out(capacity, '\0');
+  int n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), true, out.data(),
+                                    static_cast<int32_t>(out.size()));
+  if (n > static_cast<int>(out.size())) {
+    out.resize(n);
+    n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), true, out.data(), n);
+  }
+  if (n < 0) {
+    throw Error("llama.cpp does not recognise the chat template of '" + name_ +
+                "' (llama_chat_apply_template supports a fixed list); pass --raw and a formatted prompt");
+  }
+  out.resize(n);
+  // llama_chat_apply_template does not run Jinja. Templates that open the reasoning block in the
+  // generation prompt (DeepSeek-R1-Distill's "<｜Assistant｜><think>\n") need it added; Qwen3-style
+  // templates (with an enable_thinking switch) leave <think> to the model when thinking is on.
+  const std::string source(tmpl);
+  const size_t gen = source.rfind("add_generation_prompt");
+  const bool opens_think = gen != std::string::npos &&
+                           source.find("<think>\\n", gen) != std::string::npos &&
+                           source.find("enable_thinking") == std::string::npos;
+  if (opens_think && out.find("<think>", out.size() > 16 ? out.size() - 16 : 0) == std::string::npos) {
+    out += "<think>\n";
+  }
+  return out;
+}
+
+std::unique_ptr<Session> LlamaModel::NewSession() {
+  return std::make_unique<LlamaSession>(this);
+}
+
+}  // namespace relaygen

@@ -1,0 +1,49 @@
+// The llama.cpp implementation of the engine interface (engine.h). Uses llama.cpp's C API plainly:
+// one llama_model per LlamaModel, one llama_context (one sequence) per LlamaSession.
+#ifndef RELAYGEN_ENGINE_LLAMA_ENGINE_H_
+#define RELAYGEN_ENGINE_LLAMA_ENGINE_H_
+
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+
+struct llama_model;
+
+namespace relaygen {
+
+struct LlamaOptions {
+  int n_threads = 0;   // 0: $RELAYGEN_THREADS if set, else all cores
+  int n_ctx = 0;       // 0: the model's training context, capped at 16384
+  int n_batch = 512;   // prompt-processing chunk
+  bool f32_kv_cache = false;  // exact logits (tests comparing against a reference)
+};
+
+class LlamaModel : public Model {
+ public:
+  // Loads a GGUF file. Throws relaygen::Error with a clear message when the file is missing,
+  // unreadable, truncated or not a model llama.cpp can load.
+  static std::unique_ptr<LlamaModel> Open(const std::string& path, const LlamaOptions& options = {});
+  ~LlamaModel() override;
+
+  const std::string& name() const override { return name_; }
+  std::string RenderChat(const std::vector<ChatMessage>& messages) const override;
+  std::unique_ptr<Session> NewSession() override;
+
+  llama_model* raw() const { return model_; }
+  const LlamaOptions& options() const { return options_; }
+
+ private:
+  LlamaModel(llama_model* model, std::string name, const LlamaOptions& options);
+
+  llama_model* model_;
+  std::string name_;
+  LlamaOptions options_;
+};
+
+// Silences llama.cpp's logging (on by default only when RELAYGEN_LLAMA_LOG=1).
+void ConfigureLlamaLogging();
+
+}  // namespace relaygen
+
+#endif  // RELAYGEN_ENGINE_LLAMA_ENGINE_H_

@@ -1,0 +1,382 @@
+#include "engine/llama_session.h"
+
+#include <llama.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "engine/llama_engine.h"
+#include "engine/stop_matcher.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+namespace relaygen {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+float TopTwoMargin(const float* logits, int n_vocab, Token token, float* p_token) {
+  int best = 0;
+  float first = -std::numeric_limits<float>::infinity(), second = first;
+  for (int i = 0; i < n_vocab; ++i) {
+    if (logits[i] > first) {
+      second = first;
+      first = logits[i];
+      best = i;
+    } else if (logits[i] > second) {
+      second = logits[i];
+    }
+  }
+  (void)best;
+  double sum = 0;
+  for (int i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - first));
+  const double p1 = 1.0 / sum;
+  const double p2 = n_vocab > 1 ? std::exp(static_cast<double>(second - first)) / sum : 0.0;
+  if (p_token != nullptr && token >= 0) {
+    *p_token = static_cast<float>(std::exp(static_cast<double>(logits[token] - first)) / sum);
+  }
+  return static_cast<float>(p1 - p2);
+}
+
+LlamaSession::LlamaSession(LlamaModel* model)
+    : model_(model), vocab_(llama_model_get_vocab(model->raw())) {
+  const LlamaOptions& o = model->options();
+  llama_context_params params = llama_context_default_params();
+  params.n_ctx = static_cast<uint32_t>(o.n_ctx);
+  params.n_batch = static_cast<uint32_t>(o.n_batch);
+  params.n_ubatch = static_cast<uint32_t>(o.n_batch);
+  params.n_seq_max = 1;
+  params.n_threads = o.n_threads;
+  params.n_threads_batch = o.n_threads;
+  params.no_perf = true;
+  if (o.f32_kv_cache) {
+    params.type_k = GGML_TYPE_F32;
+    params.type_v = GGML_TYPE_F32;
+  }
+  ctx_ = llama_init_from_model(model->raw(), params);
+  if (ctx_ == nullptr) {
+    throw Error("failed to create a llama.cpp context for '" + model->name() + "' (n_ctx " +
+                std::to_string(o.n_ctx) + "): out of memory?");
+  }
+}
+
+LlamaSession::~LlamaSession() { llama_free(ctx_); }
+
+int LlamaSession::n_ctx() const { return static_cast<int>(llama_n_ctx(ctx_)); }
+
+std::vector<Token> LlamaSession::TokenizeValid(const std::string& text, bool add_special) const {
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() / 2)) {
+    throw Error("text too long to tokenize (" + std::to_string(text.size()) + " bytes)");
+  }
+  std::vector<Token> tokens(text.size() + 8);
+  int n = llama_tokenize(vocab_, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
+                         static_cast<int32_t>(tokens.size()), add_special, /*parse_special=*/true);
+  if (n < 0) {
+    tokens.resize(-n);
+    n = llama_tokenize(vocab_, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
+                       static_cast<int32_t>(tokens.size()), add_special, true);
+  }
+  if (n < 0) throw Error("tokenization failed");
+  tokens.resize(n);
+  return tokens;
+}
+
+std::vector<Token> LlamaSession::Tokenize(const std::string& text, bool add_special) const {
+  // Models can emit byte tokens that do not form valid UTF-8, and llama.cpp's tokenizer cannot
+  // round-trip such bytes. Tokenize the valid runs normally and map each stray byte to the token
+  // that is exactly that byte (byte-level BPE and SPM byte fallback have one for every byte).
+  std::vector<Token> tokens;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t bad = pos + FirstInvalidUtf8(std::string_view(text).substr(pos));
+    if (bad > pos) {
+      const auto run = TokenizeValid(text.substr(pos, bad - pos), add_special && pos == 0);
+      tokens.insert(tokens.end(), run.begin(), run.end());
+    }
+    if (bad == text.size()) break;
+    const Token byte = ByteToken(static_cast<unsigned char>(text[bad]));
+    if (byte < 0) return TokenizeValid(text, add_special);  // no byte tokens: best effort
+    tokens.push_back(byte);
+    pos = bad + 1;
+  }
+  if (text.empty()) return TokenizeValid(text, add_special);
+  return tokens;
+}
+
+Token LlamaSession::ByteToken(unsigned char byte) const {
+  if (byte_tokens_.empty()) {
+    byte_tokens_.assign(256, -1);
+    const int n_vocab = llama_vocab_n_tokens(vocab_);
+    for (Token t = 0; t < n_vocab; ++t) {
+      if (llama_vocab_is_control(vocab_, t)) continue;
+      const std::string piece = Piece(t);
+      if (piece.size() == 1 && byte_tokens_[static_cast<unsigned char>(piece[0])] < 0) {
+        byte_tokens_[static_cast<unsigned char>(piece[0])] = t;
+      }
+    }
+  }
+  return byte_tokens_[byte];
+}
+
+int LlamaSession::CountTokens(const std::string& text) const {
+  return static_cast<int>(Tokenize(text, false).size());
+}
+
+std::string LlamaSession::Piece(Token token) const {
+  char buf[256];
+  int n = llama_token_to_piece(vocab_, token, buf, sizeof(buf), 0, /*special=*/true);
+  if (n >= 0) return std::string(buf, n);
+  std::string big(-n, '\0');
+  n = llama_token_to_piece(vocab_, token, big.data(), static_cast<int32_t>(big.size()), 0, true);
+  big.resize(std::max(n, 0));
+  return big;
+}
+
+bool LlamaSession::TokenizeExact(const std::string& text, bool add_special,
+                                 std::vector<Token>* tokens, std::vector<size_t>* lengths) const {
+  *tokens = Tokenize(text, add_special);
+  lengths->clear();
+  std::string spelled;
+  for (Token t : *tokens) {
+    std::string piece = Piece(t);
+    // A BOS the model adds by itself is not part of the text.
+    if (add_special && lengths->empty() && t == llama_vocab_bos(vocab_)) piece.clear();
+    spelled += piece;
+    lengths->push_back(piece.size());
+  }
+  return spelled == text;
+}
+
+void LlamaSession::Truncate(size_t n_keep) {
+  if (n_keep == tokens_.size()) return;
+  llama_memory_seq_rm(llama_get_memory(ctx_), 0, static_cast<llama_pos>(n_keep), -1);
+  tokens_.resize(n_keep);
+  offsets_.resize(n_keep);
+  text_.resize(n_keep == 0 ? 0 : offsets_.back());
+  logits_ready_ = false;
+}
+
+void LlamaSession::Append(Token token, const std::string& piece) {
+  tokens_.push_back(token);
+  text_ += piece;
+  offsets_.push_back(text_.size());
+}
+
+void LlamaSession::Decode(const Token* tokens, int n, bool all_logits) {
+  const int n_batch = model_->options().n_batch;
+  for (int start = 0; start < n; start += n_batch) {
+    const int count = std::min(n_batch, n - start);
+    llama_batch batch = llama_batch_init(count, 0, 1);
+    const llama_pos base = static_cast<llama_pos>(tokens_.size() - n + start);
+    for (int i = 0; i < count; ++i) {
+      batch.token[i] = tokens[start + i];
+      batch.pos[i] = base + i;
+      batch.n_seq_id[i] = 1;
+      batch.seq_id[i][0] = 0;
+      batch.logits[i] = all_logits || (start + i == n - 1);
+    }
+    batch.n_tokens = count;
+    const int rc = llama_decode(ctx_, batch);
+    llama_batch_free(batch);
+    if (rc != 0) {
+      logits_ready_ = false;
+      throw Error("llama_decode failed (code " + std::to_string(rc) + ") for '" + model_->name() + "'");
+    }
+  }
+  logits_ready_ = true;
+}
+
+LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
+  // Keep every cached token that lies wholly inside the common text prefix.
+  size_t common = 0;
+  const size_t limit = std::min(text.size(), text_.size());
+  while (common < limit && text[common] == text_[common]) ++common;
+  size_t keep = 0;
+  while (keep < offsets_.size() && offsets_[keep] <= common) ++keep;
+
+  std::vector<Token> fresh;
+  std::vector<size_t> lengths;
+  const size_t from = keep == 0 ? 0 : offsets_[keep - 1];
+  if (!TokenizeExact(text.substr(from), keep == 0, &fresh, &lengths)) {
+    // The tokenizer rewrites text fragments: tokenize the whole text and keep the longest common
+    // token prefix instead (what a server with prefix caching does).
+    std::vector<Token> all = Tokenize(text, true);
+    size_t same = 0;
+    while (same < all.size() && same < tokens_.size() && all[same] == tokens_[same]) ++same;
+    keep = std::min(keep, same);
+    fresh.assign(all.begin() + keep, all.end());
+    lengths.clear();
+    for (Token t : fresh) lengths.push_back(Piece(t).size());
+  }
+  const size_t total = keep + fresh.size();
+  if (total + 1 > static_cast<size_t>(n_ctx())) {
+    throw Error("the prompt has " + std::to_string(total) + " tokens, more than the context of " +
+                std::to_string(n_ctx()) + " allows (raise -c/--ctx-size)");
+  }
+  if (fresh.empty() && keep > 0 && !(keep == tokens_.size() && logits_ready_)) {
+    // Nothing new, but no fresh logits for the last token: evaluate it again.
+    --keep;
+    fresh.insert(fresh.begin(), tokens_[keep]);
+    lengths.insert(lengths.begin(), offsets_[keep] - (keep == 0 ? 0 : offsets_[keep - 1]));
+  }
+  if (fresh.empty() && keep == 0) throw Error("cannot generate from an empty prompt");
+  Truncate(keep);
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    tokens_.push_back(fresh[i]);
+    offsets_.push_back((offsets_.empty() ? 0 : offsets_.back()) + lengths[i]);
+  }
+  text_ = text.substr(0, offsets_.back());
+  if (!fresh.empty()) Decode(fresh.data(), static_cast<int>(fresh.size()), false);
+  return {static_cast<int>(keep), static_cast<int>(fresh.size())};
+}
+
+llama_sampler* LlamaSession::MakeSampler(const Sampling& s) const {
+  llama_sampler* chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
+  if (s.temperature <= 0) {
+    llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+    return chain;
+  }
+  if (s.top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(s.top_k));
+  if (s.top_p < 1.0f) llama_sampler_chain_add(chain, llama_sampler_init_top_p(s.top_p, 1));
+  llama_sampler_chain_add(chain, llama_sampler_init_temp(s.temperature));
+  // Each segment draws from its own stream, derived from the seed and the position, so a relay is
+  // reproducible while consecutive segments do not replay the same random numbers.
+  const uint64_t mixed = s.seed * 0x9E3779B97F4A7C15ull + tokens_.size();
+  llama_sampler_chain_add(chain, llama_sampler_init_dist(static_cast<uint32_t>(mixed ^ (mixed >> 32))));
+  return chain;
+}
+
+const std::vector<Token>& LlamaSession::TokensStartingWith(const std::string& prefix) {
+  auto it = prefix_tokens_.find(prefix);
+  if (it != prefix_tokens_.end()) return it->second;
+  std::vector<Token> allowed;
+  const int n_vocab = llama_vocab_n_tokens(vocab_);
+  for (Token t = 0; t < n_vocab; ++t) {
+    if (llama_vocab_is_control(vocab_, t)) continue;
+    const std::string piece = Piece(t);
+    if (piece.size() >= prefix.size() && piece.compare(0, prefix.size(), prefix) == 0) {
+      allowed.push_back(t);
+    }
+  }
+  if (allowed.empty()) throw Error("no token of '" + model_->name() + "' starts with the healed text");
+  return prefix_tokens_.emplace(prefix, std::move(allowed)).first->second;
+}
+
+Segment LlamaSession::Generate(const std::string& transcript, const SegmentRequest& request,
+                               const TextCallback& on_text) {
+  if (request.max_tokens <= 0) {
+    throw Error("max tokens must be positive (got " + std::to_string(request.max_tokens) + ")");
+  }
+  StopMatcher matcher(request.stops, request.min_tokens, transcript);
+  Segment seg;
+  auto start = Clock::now();
+  const SyncStats sync = Sync(transcript);
+  seg.n_reused = sync.reused;
+  seg.n_prefilled = sync.prefilled;
+  seg.prefill_ms = MsSince(start);
+
+  start = Clock::now();
+  llama_sampler* sampler = MakeSampler(request.sampling);
+  const int n_vocab = llama_vocab_n_tokens(vocab_);
+  size_t emitted = 0;
+  bool done = false;
+  for (int i = 0; !done; ++i) {
+    if (tokens_.size() + 1 >= static_cast<size_t>(n_ctx())) {
+      seg.context_full = true;
+      break;
+    }
+    float* logits = llama_get_logits_ith(ctx_, -1);
+    if (request.want_margins) seg.margins.push_back(TopTwoMargin(logits, n_vocab, -1, nullptr));
+    if (i == 0 && !request.first_token_prefix.empty()) {
+      // Token healing: only tokens that begin with the backed-off text may come first.
+      std::vector<float> kept(n_vocab, -std::numeric_limits<float>::infinity());
+      for (Token t : TokensStartingWith(request.first_token_prefix)) kept[t] = logits[t];
+      std::copy(kept.begin(), kept.end(), logits);
+    }
+    const Token token = llama_sampler_sample(sampler, ctx_, -1);
+    if (llama_vocab_is_eog(vocab_, token)) {
+      if (request.want_margins) seg.margins.pop_back();
+      const StopMatcher::Result r = matcher.Finish(true);
+      seg.stop_reason = r.fired ? StopReason::kStop : StopReason::kEndOfGeneration;
+      seg.stop_index = r.stop_index;
+      break;
+    }
+    const std::string piece = Piece(token);
+    const StopMatcher::Result r = matcher.Push(piece);
+    if (r.fired) {
+      // The stop ends inside this token: cut the text there and never decode the token, so the
+      // cache holds exactly the kept text (the cut remainder is prefilled next time if needed).
+      if (!r.drop_token) seg.tokens.push_back(token);
+      else if (request.want_margins) seg.margins.pop_back();
+      seg.text = matcher.text().substr(0, r.cut);
+      seg.stop_reason = StopReason::kStop;
+      seg.stop_index = r.stop_index;
+      break;
+    }
+    seg.tokens.push_back(token);
+    const size_t safe = matcher.SafeLength();
+    if (on_text && safe > emitted) {
+      if (!on_text(std::string_view(matcher.text()).substr(emitted, safe - emitted))) done = true;
+      emitted = safe;
+    }
+    if (done || static_cast<int>(seg.tokens.size()) >= request.max_tokens) break;
+    Append(token, piece);
+    Decode(&token, 1, false);
+  }
+  llama_sampler_free(sampler);
+  if (seg.stop_reason != StopReason::kStop) {
+    if (seg.stop_reason == StopReason::kLength) matcher.Finish(false);
+    seg.text = matcher.text();
+  }
+  if (on_text && seg.text.size() > emitted) on_text(std::string_view(seg.text).substr(emitted));
+  seg.decode_ms = MsSince(start);
+  return seg;
+}
+
+ScoreResult LlamaSession::Score(const std::string& context, const std::string& continuation) {
+  ScoreResult result;
+  const auto start = Clock::now();
+  const SyncStats sync = Sync(context);
+  result.n_reused = sync.reused;
+  result.n_prefilled = sync.prefilled;
+  std::vector<Token> tokens = Tokenize(continuation, false);
+  if (tokens_.size() + tokens.size() > static_cast<size_t>(n_ctx())) {
+    throw Error("context + continuation (" + std::to_string(tokens_.size() + tokens.size()) +
+                " tokens) exceed the context of " + std::to_string(n_ctx()) + " (raise -c)");
+  }
+  const int n_vocab = llama_vocab_n_tokens(vocab_);
+  // Logits that predict tokens[0] are those of the context's last token.
+  std::vector<float> prev(llama_get_logits_ith(ctx_, -1), llama_get_logits_ith(ctx_, -1) + n_vocab);
+  const int n_batch = model_->options().n_batch;
+  for (size_t start_i = 0; start_i < tokens.size(); start_i += n_batch) {
+    const size_t count = std::min(tokens.size() - start_i, static_cast<size_t>(n_batch));
+    std::vector<std::string> pieces;
+    for (size_t j = 0; j < count; ++j) {
+      pieces.push_back(Piece(tokens[start_i + j]));
+      Append(tokens[start_i + j], pieces.back());
+    }
+    Decode(tokens.data() + start_i, static_cast<int>(count), /*all_logits=*/true);
+    for (size_t j = 0; j < count; ++j) {
+      TokenScore score;
+      score.token = tokens[start_i + j];
+      score.piece = std::move(pieces[j]);
+      // Row j-1 of this batch predicted token j; token 0 was predicted by the previous batch.
+      const float* row = j == 0 ? prev.data() : llama_get_logits_ith(ctx_, static_cast<int32_t>(j - 1));
+      score.margin = TopTwoMargin(row, n_vocab, score.token, &score.p_token);
+      result.tokens.push_back(std::move(score));
+    }
+    const float* last = llama_get_logits_ith(ctx_, static_cast<int32_t>(count - 1));
+    prev.assign(last, last + n_vocab);
+  }
+  result.ms = MsSince(start);
+  return result;
+}
+
+}  // namespace relaygen

@@ -1,0 +1,110 @@
+#include "engine/stop_matcher.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+#include "util/utf8.h"
+
+namespace relaygen {
+
+bool IsWordByte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x80 || u == '_' || (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') ||
+         (u >= 'A' && u <= 'Z');
+}
+
+StopMatcher::StopMatcher(std::vector<Stop> stops, int min_tokens, std::string_view preceding)
+    : stops_(std::move(stops)),
+      min_tokens_(min_tokens),
+      preceding_(preceding.empty() ? '\0' : preceding.back()) {
+  for (const Stop& stop : stops_) {
+    if (stop.text.empty()) throw Error("empty stop string: every --stop needs at least one character");
+  }
+}
+
+bool StopMatcher::LeftBoundaryOk(const Candidate& c) const {
+  const Stop& stop = stops_[c.stop_index];
+  if (!stop.word_boundary || !IsWordByte(stop.text.front())) return true;
+  const char before = c.start > 0 ? text_[c.start - 1] : preceding_;
+  return before == '\0' || !IsWordByte(before);
+}
+
+int StopMatcher::RightBoundary(const Candidate& c) const {
+  const Stop& stop = stops_[c.stop_index];
+  if (!stop.word_boundary || !IsWordByte(stop.text.back())) return 1;
+  if (c.end == text_.size()) return -1;
+  return IsWordByte(text_[c.end]) ? 0 : 1;
+}
+
+StopMatcher::Result StopMatcher::Scan(size_t old_len) {
+  const bool armed = n_tokens_ >= min_tokens_;
+  Candidate best;
+  bool have_best = false, best_pending = false;
+  for (size_t i = 0; i < stops_.size(); ++i) {
+    const Stop& stop = stops_[i];
+    if (!armed && !stop.immediate) continue;
+    const size_t len = stop.text.size();
+    // Only matches that end inside the newest piece: earlier ones were decided already.
+    size_t from = old_len + 1 > len ? old_len + 1 - len : 0;
+    for (size_t pos = text_.find(stop.text, from); pos != std::string::npos;
+         pos = text_.find(stop.text, pos + 1)) {
+      Candidate c{pos, pos + len, static_cast<int>(i)};
+      if (!LeftBoundaryOk(c)) continue;
+      const int right = RightBoundary(c);
+      if (right == 0) continue;
+      const bool better = !have_best || c.end < best.end ||
+                          (c.end == best.end && len > stops_[best.stop_index].text.size());
+      if (better) {
+        best = c;
+        have_best = true;
+        best_pending = (right == -1);
+      }
+      break;  // later occurrences of the same stop end later
+    }
+  }
+  Result result;
+  if (!have_best) return result;
+  if (best_pending) {
+    pending_ = true;
+    pending_match_ = best;
+    return result;
+  }
+  result.fired = true;
+  result.cut = best.end;
+  result.stop_index = best.stop_index;
+  return result;
+}
+
+StopMatcher::Result StopMatcher::Push(std::string_view piece) {
+  const size_t old_len = text_.size();
+  text_.append(piece);
+  ++n_tokens_;
+  if (pending_) {
+    if (text_.size() == pending_match_.end) return {};  // empty piece: still undecided
+    pending_ = false;
+    if (RightBoundary(pending_match_) == 1) {
+      Result result;
+      result.fired = true;
+      result.cut = pending_match_.end;
+      result.stop_index = pending_match_.stop_index;
+      result.drop_token = true;
+      return result;
+    }
+  }
+  return Scan(old_len);
+}
+
+StopMatcher::Result StopMatcher::Finish(bool end_of_generation) {
+  Result result;
+  if (pending_ && end_of_generation) {
+    result.fired = true;
+    result.cut = pending_match_.end;
+    result.stop_index = pending_match_.stop_index;
+  }
+  pending_ = false;
+  return result;
+}
+
+size_t StopMatcher::SafeLength() const { return CompleteUtf8Prefix(text_); }
+
+}  // namespace relaygen

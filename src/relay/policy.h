@@ -1,0 +1,70 @@
+// A policy decides which model writes which part of one generation. All policies — single model,
+// RelayGen, and the baselines — produce the same record, so evaluation, benchmarking and serving
+// treat them alike.
+#ifndef RELAYGEN_RELAY_POLICY_H_
+#define RELAYGEN_RELAY_POLICY_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace relaygen {
+
+enum class Writer { kLarge, kSmall };
+const char* ToString(Writer writer);
+
+// One contiguous piece of the output written by one model.
+struct SegmentRecord {
+  Writer writer = Writer::kLarge;
+  bool answer = false;      // written after </think>
+  std::string text;
+  int tokens = 0;           // generated tokens (count toward the budget)
+  std::string ended_by;     // "cue:<cue>", "sentence", "</think>", "eos", "budget", ...
+  int prefill_tokens = 0;   // transcript tokens the writer had to evaluate before this segment
+  double prefill_ms = 0;
+  double decode_ms = 0;
+  // Text the policy inserted itself rather than a model (the `</think>` that closes reasoning cut
+  // off by the budget, spec-thinking's recap prompt). tokens == 0; `writer` is the model that
+  // reads it next.
+  bool inserted = false;
+};
+
+struct RunStats {
+  int large_tokens = 0;
+  int small_tokens = 0;     // answer tokens count as small
+  int switches_l_to_s = 0;
+  int switches_s_to_l = 0;
+  double large_utilization = 0;  // large_tokens / (large_tokens + small_tokens)
+  double wall_ms = 0;
+  int handoff_prefill_tokens = 0;  // tokens prefilled at handoffs (excludes the first prompt prefill)
+  double prompt_prefill_ms = 0;    // the large (or only) model's first prefill of the prompt
+  // Tokens generated but not kept in the output (spec-thinking's rejected peeks, token-router's
+  // overruled small-model proposals): compute spent, not part of the budget.
+  int discarded_tokens = 0;
+};
+
+struct PolicyResult {
+  std::string text;    // everything generated after the prompt (reasoning + answer)
+  RunStats stats;
+  std::vector<SegmentRecord> segments;
+};
+
+// The final answer: the text after the last `</think>` (empty when reasoning never ended).
+std::string AnswerText(const PolicyResult& result);
+
+// Runs one request. `prompt` is the full prompt text (already rendered with the chat template).
+// `on_text` (optional) receives the output as it is produced, with the writer of each piece.
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual const std::string& name() const = 0;
+  virtual PolicyResult Run(const std::string& prompt, const Sampling& sampling, int max_tokens,
+                           const std::function<void(Writer, std::string_view)>& on_text = {}) = 0;
+};
+
+}  // namespace relaygen
+
+#endif  // RELAYGEN_RELAY_POLICY_H_
