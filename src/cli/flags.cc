@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "relay/cue_profile.h"
+#include "relay/spec_thinking.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -53,6 +55,47 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {
     app->add_option("--profile", flags->profile, "Cue profile from `relaygen calibrate`")
         ->capture_default_str();
   }
+}
+
+void AddPolicyFlags(CLI::App* app, PolicyFlags* flags) {
+  app->add_flag("--raw-handoff", flags->raw_handoff,
+                "Hand over text as the reference does: no token healing after a cue ending in a space");
+  app->add_flag("--substring-match", flags->substring_match,
+                "Cues fire inside words too, as the reference's plain stop strings (`Now` in `Nowhere`)");
+  app->add_option("--spec-config", flags->spec_config, "spec-thinking settings (JSON; see docs/relay.md)");
+  app->add_option("--router-threshold", flags->router_threshold,
+                  "token-router: the large model writes a token when the small model's top-2 margin is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0f, 1.0f));
+}
+
+PolicyOptions MakePolicyOptions(const PolicyFlags& flags, const std::vector<std::string>& policies,
+                                const std::string& profile_path) {
+  PolicyOptions options;
+  options.raw_handoff = flags.raw_handoff;
+  options.match = flags.substring_match ? CueMatch::kSubstring : CueMatch::kWordBoundary;
+  options.token_router.threshold = flags.router_threshold;
+  if (!flags.spec_config.empty()) options.spec_thinking = LoadSpecThinkingConfig(flags.spec_config);
+  for (const std::string& policy : policies) {
+    if (!PolicyUsesProfile(policy)) continue;
+    options.cues = LoadCueProfile(profile_path).Selected();
+    if (options.cues.empty()) throw Error("cue profile " + profile_path + " selects no cues");
+    break;
+  }
+  return options;
+}
+
+OpenedPair OpenPair(const PairFlags& flags, const LlamaOptions& options,
+                    const std::vector<std::string>& policies) {
+  bool need_large = false, need_small = false;
+  for (const std::string& policy : policies) {
+    need_large |= PolicyUsesLarge(policy);
+    need_small |= PolicyUsesSmall(policy);
+  }
+  OpenedPair pair;
+  if (need_large) pair.large = LlamaModel::Open(flags.large, options);
+  if (need_small) pair.small = LlamaModel::Open(flags.small, options);
+  return pair;
 }
 
 void AddPromptFlags(CLI::App* app, PromptFlags* flags) {

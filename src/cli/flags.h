@@ -2,11 +2,13 @@
 #ifndef RELAYGEN_CLI_FLAGS_H_
 #define RELAYGEN_CLI_FLAGS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/engine.h"
 #include "engine/llama_engine.h"
+#include "relay/policy_factory.h"
 
 namespace CLI {
 class App;
@@ -27,6 +29,28 @@ struct PairFlags {
   std::string profile;
 };
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
+
+// --raw-handoff --substring-match --spec-config --router-threshold: how the policies behave.
+struct PolicyFlags {
+  bool raw_handoff = false;
+  bool substring_match = false;
+  std::string spec_config;
+  float router_threshold = TokenRouterOptions{}.threshold;
+};
+void AddPolicyFlags(CLI::App* app, PolicyFlags* flags);
+// The options for running `policies`; reads the cue profile only if one of them needs it.
+PolicyOptions MakePolicyOptions(const PolicyFlags& flags, const std::vector<std::string>& policies,
+                                const std::string& profile_path);
+
+// The models some policies need, opened once. The chat template comes from the large model when
+// it is loaded (a pair shares one template family), else from the small one.
+struct OpenedPair {
+  std::unique_ptr<LlamaModel> large;
+  std::unique_ptr<LlamaModel> small;
+  const Model& chat_model() const { return large ? *large : *small; }
+};
+OpenedPair OpenPair(const PairFlags& flags, const LlamaOptions& options,
+                    const std::vector<std::string>& policies);
 
 // The prompt from -p TEXT or -f FILE (exactly one), checked for valid UTF-8.
 struct PromptFlags {

@@ -1,0 +1,101 @@
+#include "bench/latency.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+// Σ decode ms / Σ tokens over one single-model policy's runs.
+double MsPerToken(const std::vector<TimedRun>& runs, const std::string& policy) {
+  double ms = 0, tokens = 0;
+  for (const TimedRun& r : runs) {
+    if (r.policy != policy) continue;
+    ms += policy == "large" ? r.large_decode_ms : r.small_decode_ms;
+    tokens += policy == "large" ? r.large_tokens : r.small_tokens;
+  }
+  if (tokens == 0) throw Error("the benchmark needs '" + policy + "' runs that generate tokens");
+  return ms / tokens;
+}
+
+// Mean wall time per problem index for one policy.
+std::map<int, double> MeanWallByProblem(const std::vector<TimedRun>& runs, const std::string& policy) {
+  std::map<int, std::pair<double, int>> acc;
+  for (const TimedRun& r : runs) {
+    if (r.policy != policy) continue;
+    acc[r.problem].first += r.wall_ms;
+    acc[r.problem].second += 1;
+  }
+  std::map<int, double> mean;
+  for (const auto& [problem, sum] : acc) mean[problem] = sum.first / sum.second;
+  return mean;
+}
+
+}  // namespace
+
+std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
+                                            const std::vector<std::string>& policies) {
+  const double large_ms = MsPerToken(runs, "large");
+  const double small_ms = MsPerToken(runs, "small");
+  const std::map<int, double> reference = MeanWallByProblem(runs, "large");
+  std::vector<PolicySummary> rows;
+  for (const std::string& policy : policies) {
+    PolicySummary row;
+    row.policy = policy;
+    row.large_ms_per_token = large_ms;
+    row.small_ms_per_token = small_ms;
+    double large_tokens = 0, all_tokens = 0, ideal = 0, wall = 0, correct = 0;
+    for (const TimedRun& r : runs) {
+      if (r.policy != policy) continue;
+      ++row.runs;
+      large_tokens += r.large_tokens;
+      all_tokens += r.large_tokens + r.small_tokens;
+      ideal += r.prompt_prefill_ms + r.large_tokens * large_ms + r.small_tokens * small_ms;
+      wall += r.wall_ms;
+      correct += r.correct;
+    }
+    if (row.runs == 0) throw Error("no benchmark runs of policy '" + policy + "'");
+    row.large_utilization = all_tokens > 0 ? large_tokens / all_tokens : 0;
+    row.efficiency = wall > 0 ? ideal / wall : 0;
+    row.pass1 = correct / row.runs;
+    row.mean_wall_ms = wall / row.runs;
+    std::vector<double> speedups;
+    for (const auto& [problem, mean_wall] : MeanWallByProblem(runs, policy)) {
+      auto it = reference.find(problem);
+      if (it == reference.end()) throw Error("no large-only run of benchmark problem " + std::to_string(problem));
+      speedups.push_back(it->second / mean_wall);
+    }
+    double sum = 0, sq = 0;
+    for (double s : speedups) sum += s;
+    row.speedup = sum / speedups.size();
+    for (double s : speedups) sq += (s - row.speedup) * (s - row.speedup);
+    row.speedup_std = std::sqrt(sq / speedups.size());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string LatencyTable(const std::vector<PolicySummary>& rows) {
+  std::string out =
+      "| policy | runs | speed-up vs large | large utilization % | relay efficiency | pass@1 % | mean wall ms |\n"
+      "|---|---|---|---|---|---|---|\n";
+  char line[256];
+  for (const PolicySummary& r : rows) {
+    std::snprintf(line, sizeof(line), "| %s | %d | %.2f ± %.2f | %.1f | %.3f | %.1f | %.1f |\n",
+                  r.policy.c_str(), r.runs, r.speedup, r.speedup_std, 100 * r.large_utilization,
+                  r.efficiency, 100 * r.pass1, r.mean_wall_ms);
+    out += line;
+  }
+  if (!rows.empty()) {
+    std::snprintf(line, sizeof(line), "\nlarge model %.4f ms/token, small model %.4f ms/token (%.2f× faster)\n",
+                  rows[0].large_ms_per_token, rows[0].small_ms_per_token,
+                  rows[0].large_ms_per_token / rows[0].small_ms_per_token);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace relaygen

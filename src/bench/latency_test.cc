@@ -1,0 +1,55 @@
+#include "bench/latency.h"
+
+#include <gtest/gtest.h>
+
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+TimedRun Timed(const std::string& policy, int problem, double wall, int large, int small, bool correct) {
+  TimedRun r;
+  r.policy = policy;
+  r.problem = problem;
+  r.wall_ms = wall;
+  r.prompt_prefill_ms = 10;
+  r.large_tokens = large;
+  r.small_tokens = small;
+  r.large_decode_ms = large * 2.0;  // large: 2 ms/token
+  r.small_decode_ms = small * 0.5;  // small: 0.5 ms/token
+  r.correct = correct;
+  return r;
+}
+
+TEST(Latency, SpeedupEfficiencyUtilizationPass1) {
+  const std::vector<TimedRun> runs = {
+      Timed("large", 0, 210, 100, 0, true),  Timed("large", 1, 410, 200, 0, true),
+      Timed("small", 0, 60, 0, 100, false),  Timed("small", 1, 110, 0, 200, true),
+      // relay: 60 large + 40 small tokens: ideal 10 + 120 + 20 = 150, measured 160.
+      Timed("relay", 0, 160, 60, 40, true),  Timed("relay", 1, 205, 100, 100, true),
+  };
+  const auto rows = SummarizeLatency(runs, {"large", "small", "relay"});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(rows[0].speedup, 1.0);
+  EXPECT_DOUBLE_EQ(rows[0].speedup_std, 0.0);
+  EXPECT_DOUBLE_EQ(rows[0].large_ms_per_token, 2.0);
+  EXPECT_DOUBLE_EQ(rows[0].small_ms_per_token, 0.5);
+  const auto& relay = rows[2];
+  // Speed-ups 210/160 = 1.3125 and 410/205 = 2.0: mean 1.65625, std 0.34375.
+  EXPECT_DOUBLE_EQ(relay.speedup, 1.65625);
+  EXPECT_DOUBLE_EQ(relay.speedup_std, 0.34375);
+  EXPECT_DOUBLE_EQ(relay.large_utilization, 160.0 / 300.0);
+  // ideal: (10 + 120 + 20) + (10 + 200 + 50) = 410; wall 365.
+  EXPECT_DOUBLE_EQ(relay.efficiency, 410.0 / 365.0);
+  EXPECT_DOUBLE_EQ(relay.pass1, 1.0);
+  EXPECT_DOUBLE_EQ(rows[1].pass1, 0.5);
+  EXPECT_NE(LatencyTable(rows).find("| relay | 2 | 1.66 ± 0.34 |"), std::string::npos) << LatencyTable(rows);
+}
+
+TEST(Latency, NeedsSingleModelReferenceRuns) {
+  EXPECT_THROW(SummarizeLatency({Timed("relay", 0, 1, 1, 1, true)}, {"relay"}), Error);
+  EXPECT_THROW(SummarizeLatency({Timed("large", 0, 1, 1, 0, true), Timed("relay", 0, 1, 1, 1, true)}, {"relay"}), Error);
+}
+
+}  // namespace
+}  // namespace relaygen

@@ -1,0 +1,94 @@
+// relaygen relay: one request through a policy (RelayGen by default), streamed with the small
+// model's text coloured on a terminal, or one JSON object with --json.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/flags.h"
+#include "engine/llama_engine.h"
+#include "relay/policy_factory.h"
+#include "relay/policy_json.h"
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+struct RelayFlags {
+  PairFlags pair;
+  PromptFlags prompt;
+  Sampling sampling;
+  LlamaOptions engine;
+  int max_tokens = 4096;
+  std::string policy = "relay";
+  PolicyFlags policy_flags;
+  bool json = false;
+};
+
+int RunRelay(const RelayFlags& flags) {
+  if (flags.max_tokens <= 0) throw Error("--max-tokens must be positive");
+  const std::string user_text = ReadPrompt(flags.prompt);
+  const PolicyOptions options = MakePolicyOptions(flags.policy_flags, {flags.policy}, flags.pair.profile);
+  OpenedPair pair = OpenPair(flags.pair, flags.engine, {flags.policy});
+  std::unique_ptr<Session> large_session, small_session;
+  if (pair.large) large_session = pair.large->NewSession();
+  if (pair.small) small_session = pair.small->NewSession();
+  const std::string prompt =
+      flags.prompt.raw ? user_text : pair.chat_model().RenderChat({{"user", user_text}});
+  auto policy = MakePolicy(flags.policy, large_session.get(), small_session.get(), options);
+
+  std::function<void(Writer, std::string_view)> on_text;
+  const bool color = !flags.json && isatty(STDOUT_FILENO);
+  if (!flags.json) {
+    on_text = [color](Writer writer, std::string_view text) {
+      if (color && writer == Writer::kSmall) std::fputs("\x1b[36m", stdout);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      if (color && writer == Writer::kSmall) std::fputs("\x1b[0m", stdout);
+      std::fflush(stdout);
+    };
+  }
+  const PolicyResult result = policy->Run(prompt, flags.sampling, flags.max_tokens, on_text);
+  if (flags.json) {
+    std::printf("%s\n", PolicyResultToJson(flags.policy, result)
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                            .c_str());
+  } else {
+    std::printf("\n");
+  }
+  const RunStats& s = result.stats;
+  std::fprintf(stderr,
+               "[relay] %s | large %d + small %d tokens (large %.1f%%) | switches L->S %d, S->L %d | "
+               "handoff prefill %d tokens | %.0f ms%s\n",
+               flags.policy.c_str(), s.large_tokens, s.small_tokens, 100.0 * s.large_utilization,
+               s.switches_l_to_s, s.switches_s_to_l, s.handoff_prefill_tokens, s.wall_ms,
+               color ? " | small model's text in cyan" : "");
+  return 0;
+}
+
+CommandMain SetupRelay(CLI::App* sub) {
+  auto flags = std::make_shared<RelayFlags>();
+  AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
+  AddPromptFlags(sub, &flags->prompt);
+  AddSamplingFlags(sub, &flags->sampling);
+  sub->add_option("-n,--max-tokens", flags->max_tokens, "Token budget shared by both models")
+      ->capture_default_str();
+  std::string names;
+  for (const std::string& n : PolicyNames()) names += (names.empty() ? "" : "|") + n;
+  sub->add_option("--policy", flags->policy, "Who writes what: " + names)
+      ->capture_default_str()
+      ->check(CLI::IsMember(PolicyNames()));
+  AddPolicyFlags(sub, &flags->policy_flags);
+  AddEngineFlags(sub, &flags->engine);
+  sub->add_flag("--json", flags->json, "Print one JSON object {text, answer, policy, stats, segments}");
+  return [flags] { return RunRelay(*flags); };
+}
+
+const CommandRegistration registration("relay", "Generate with a large and a small model relaying segments",
+                                       SetupRelay);
+
+}  // namespace
+}  // namespace relaygen

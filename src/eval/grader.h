@@ -1,0 +1,32 @@
+// Grading a model's output against a problem's reference answer, and the oracle policy that
+// grades the dataset's own reference solution the same way (a check of the grader itself).
+#ifndef RELAYGEN_EVAL_GRADER_H_
+#define RELAYGEN_EVAL_GRADER_H_
+
+#include <string>
+#include <string_view>
+
+#include "eval/dataset.h"
+
+namespace relaygen {
+
+struct Grade {
+  bool answered = false;  // an answer was found in the output
+  std::string extracted;  // what was found (for choice problems: the option letter when resolved)
+  bool correct = false;
+};
+
+// ExtractAnswer, then: choice problems compare option letters (a boxed option text also counts as
+// its letter); numeric and latex problems use MathEquivalent.
+Grade GradeOutput(std::string_view output, const EvalProblem& problem);
+
+// True if the problem has a reference solution the oracle can answer with.
+bool HasOracleSolution(const EvalProblem& problem);
+
+// The oracle policy's "model output": the reference solution, unchanged. Throws relaygen::Error
+// for a problem without one (name the dataset in the message).
+std::string OracleOutput(const EvalProblem& problem);
+
+}  // namespace relaygen
+
+#endif  // RELAYGEN_EVAL_GRADER_H_

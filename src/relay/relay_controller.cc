@@ -1,0 +1,148 @@
+#include "relay/relay_controller.h"
+
+#include "relay/run_recorder.h"
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+const std::string kThinkEnd = "</think>";
+
+// Trailing spaces/tabs of a cue: what token healing backs off.
+size_t TrailingBlanks(const std::string& s) {
+  size_t n = 0;
+  while (n < s.size() && (s[s.size() - 1 - n] == ' ' || s[s.size() - 1 - n] == '\t')) ++n;
+  return n;
+}
+
+}  // namespace
+
+const char* const kForcedThinkEnd = "\n</think>";
+
+std::string EndReason(const Segment& segment) {
+  switch (segment.stop_reason) {
+    case StopReason::kEndOfGeneration:
+      return "eos";
+    case StopReason::kLength:
+      return segment.context_full ? "context" : "budget";
+    case StopReason::kStop:
+      break;
+  }
+  return "stop";
+}
+
+std::vector<Stop> LargeModeStops(const RelayOptions& options) {
+  std::vector<Stop> stops;
+  for (const std::string& cue : options.cues) {
+    if (cue.empty()) throw Error("empty switch cue in the cue profile");
+    stops.push_back({cue, options.match == CueMatch::kWordBoundary, false});
+  }
+  stops.push_back({kThinkEnd, false, true});
+  return stops;
+}
+
+std::vector<Stop> SmallModeStops() {
+  return {{".", false, false}, {"!", false, false}, {"?", false, false}, {"\n\n", false, false},
+          {kThinkEnd, false, true}};
+}
+
+RelayController::RelayController(Session* large, Session* small, RelayOptions options)
+    : large_(large),
+      small_(small),
+      options_(std::move(options)),
+      large_stops_(LargeModeStops(options_)),
+      small_stops_(SmallModeStops()) {
+  if (large_ == nullptr || small_ == nullptr) throw Error("relay needs a large and a small model");
+}
+
+PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sampling,
+                                  int max_tokens,
+                                  const std::function<void(Writer, std::string_view)>& on_text) {
+  RunRecorder rec(prompt, sampling, max_tokens, on_text);
+  bool large_mode = true;
+  bool think_closed = false;
+  bool context_full = false;
+  std::string heal;  // whitespace the next model's first token must supply
+
+  // Reasoning: modes L and S.
+  while (rec.remaining() > 0) {
+    const Writer writer = large_mode ? Writer::kLarge : Writer::kSmall;
+    Session* session = large_mode ? large_ : small_;
+    SegmentRequest request;
+    request.sampling = rec.NextSampling();
+    request.max_tokens = rec.remaining();
+    request.min_tokens = large_mode ? options_.min_large_tokens : 0;
+    request.stops = large_mode ? large_stops_ : small_stops_;
+    request.first_token_prefix = heal;
+    heal.clear();
+    const Segment seg = session->Generate(rec.transcript(), request, rec.Stream(writer));
+
+    if (seg.stop_reason != StopReason::kStop) {
+      rec.Add(writer, false, seg, seg.text, EndReason(seg));
+      context_full = seg.context_full;
+      break;  // budget, context or end of generation: reasoning is over
+    }
+    const std::string& stop = request.stops.at(seg.stop_index).text;
+    if (stop == kThinkEnd) {
+      rec.Add(writer, false, seg, seg.text, kThinkEnd);
+      think_closed = true;
+      break;
+    }
+    if (large_mode) {
+      rec.Add(writer, false, seg, seg.text, "cue:" + stop);
+      const size_t blanks = TrailingBlanks(stop);
+      if (!options_.raw_handoff && blanks > 0 && seg.text.size() >= blanks) {
+        heal = seg.text.substr(seg.text.size() - blanks);
+        rec.BackOff(blanks);
+      }
+      large_mode = false;
+    } else {
+      rec.Add(writer, false, seg, seg.text, "sentence");
+      large_mode = true;
+    }
+  }
+  if (context_full) return rec.Finish();
+
+  // The reasoning was left open (budget, end of generation): close it as the reference does,
+  // so the answer stage — and any grader — sees a finished reasoning block.
+  if (!think_closed) rec.Insert(Writer::kSmall, false, kForcedThinkEnd, "inserted:</think>");
+
+  // Answer stage: the small model writes all of it, within what is left of the budget.
+  if (rec.remaining() > 0) {
+    SegmentRequest request;
+    request.sampling = rec.NextSampling();
+    request.max_tokens = rec.remaining();
+    const Segment seg = small_->Generate(rec.transcript(), request, rec.Stream(Writer::kSmall));
+    rec.Add(Writer::kSmall, true, seg, seg.text, EndReason(seg));
+  }
+  return rec.Finish();
+}
+
+SingleModelPolicy::SingleModelPolicy(std::string name, Session* session, Writer writer)
+    : name_(std::move(name)), session_(session), writer_(writer) {
+  if (session_ == nullptr) throw Error("policy " + name_ + " needs a model");
+}
+
+PolicyResult SingleModelPolicy::Run(const std::string& prompt, const Sampling& sampling,
+                                    int max_tokens,
+                                    const std::function<void(Writer, std::string_view)>& on_text) {
+  RunRecorder rec(prompt, sampling, max_tokens, on_text);
+  SegmentRequest request;
+  request.sampling = rec.NextSampling();
+  request.max_tokens = rec.remaining();
+  request.stops = {{kThinkEnd, false, true}};
+  const Segment seg = session_->Generate(rec.transcript(), request, rec.Stream(writer_));
+  const bool closed = seg.stop_reason == StopReason::kStop;
+  rec.Add(writer_, false, seg, seg.text, closed ? kThinkEnd : EndReason(seg));
+  // Like the reference's single-model runs, nothing is forced when the budget ends the reasoning.
+  if (closed && rec.remaining() > 0) {
+    SegmentRequest answer;
+    answer.sampling = rec.NextSampling();
+    answer.max_tokens = rec.remaining();
+    const Segment a = session_->Generate(rec.transcript(), answer, rec.Stream(writer_));
+    rec.Add(writer_, true, a, a.text, EndReason(a));
+  }
+  return rec.Finish();
+}
+
+}  // namespace relaygen

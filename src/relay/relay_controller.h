@@ -1,0 +1,76 @@
+// The RelayGen runtime (SPEC §3): the large model writes until a switch cue, the small model
+// finishes that sentence, control returns to the large model; after `</think>` the small model
+// writes the whole answer. One token budget is shared by both models.
+//
+// The same controller runs the `answer-only` baseline (no cues: the large model reasons, the
+// small one answers) and the `all-cues` ablation (every candidate cue).
+#ifndef RELAYGEN_RELAY_RELAY_CONTROLLER_H_
+#define RELAYGEN_RELAY_RELAY_CONTROLLER_H_
+
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "relay/cue_regions.h"
+#include "relay/policy.h"
+
+namespace relaygen {
+
+struct RelayOptions {
+  std::string name = "relay";
+  std::vector<std::string> cues;        // switch cues; empty: the large model keeps the reasoning
+  CueMatch match = CueMatch::kWordBoundary;  // kSubstring: the reference's plain stop strings
+  // The reference hands over the raw text: after a cue that ends in whitespace (`So `) the small
+  // model continues after a bare space. Without raw_handoff the whitespace is backed off and the
+  // small model's first token must supply it (token healing).
+  bool raw_handoff = false;
+  int min_large_tokens = 5;  // per L turn before a cue may stop it (the reference's min_tokens)
+};
+
+// Stops of mode L: the cues (word-boundary unless kSubstring), then `</think>` (immediate).
+std::vector<Stop> LargeModeStops(const RelayOptions& options);
+// Stops of mode S: `.` `!` `?` `\n\n`, then `</think>` (immediate).
+std::vector<Stop> SmallModeStops();
+
+// What closes reasoning the models left open (budget, end of generation), as in the reference.
+extern const char* const kForcedThinkEnd;  // "\n</think>"
+
+class RelayController : public Policy {
+ public:
+  // The sessions are borrowed and must outlive the controller. They may be reused across Run
+  // calls: each one keeps its KV cache and prefills only transcript text it has not seen.
+  RelayController(Session* large, Session* small, RelayOptions options);
+
+  const std::string& name() const override { return options_.name; }
+  PolicyResult Run(const std::string& prompt, const Sampling& sampling, int max_tokens,
+                   const std::function<void(Writer, std::string_view)>& on_text = {}) override;
+
+ private:
+  Session* large_;
+  Session* small_;
+  RelayOptions options_;
+  std::vector<Stop> large_stops_;
+  std::vector<Stop> small_stops_;
+};
+
+// One model writes everything: reasoning up to `</think>`, then the answer. Two segments so the
+// record separates them; the second costs no prefill beyond the held-back token.
+class SingleModelPolicy : public Policy {
+ public:
+  SingleModelPolicy(std::string name, Session* session, Writer writer);
+  const std::string& name() const override { return name_; }
+  PolicyResult Run(const std::string& prompt, const Sampling& sampling, int max_tokens,
+                   const std::function<void(Writer, std::string_view)>& on_text = {}) override;
+
+ private:
+  std::string name_;
+  Session* session_;
+  Writer writer_;
+};
+
+// "budget", "context", "eos" for segments that did not end on a stop.
+std::string EndReason(const Segment& segment);
+
+}  // namespace relaygen
+
+#endif  // RELAYGEN_RELAY_RELAY_CONTROLLER_H_

@@ -1,0 +1,322 @@
+#include "relay/relay_controller.h"
+
+#include <gtest/gtest.h>
+
+#include "relay/scripted_session.h"
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+const std::string kPrompt = "<|user|>q\n<|assistant|>\n";
+
+// Invariants every run must satisfy, whatever the script.
+void CheckInvariants(const PolicyResult& r) {
+  std::string joined;
+  int large = 0, small = 0;
+  for (const SegmentRecord& s : r.segments) {
+    joined += s.text;
+    (s.writer == Writer::kLarge ? large : small) += s.tokens;
+    if (s.inserted) {
+      EXPECT_EQ(s.tokens, 0);
+    }
+  }
+  EXPECT_EQ(joined, r.text);
+  EXPECT_EQ(large, r.stats.large_tokens);
+  EXPECT_EQ(small, r.stats.small_tokens);
+}
+
+struct Streamed {
+  std::string text;
+  std::string large_text;
+  std::string small_text;
+};
+
+PolicyResult RunRelay(ScriptedSession& large, ScriptedSession& small, int max_tokens,
+                      RelayOptions options, Streamed* streamed = nullptr) {
+  RelayController relay(&large, &small, std::move(options));
+  auto on_text = [streamed](Writer w, std::string_view t) {
+    if (streamed == nullptr) return;
+    streamed->text += t;
+    (w == Writer::kLarge ? streamed->large_text : streamed->small_text) += t;
+  };
+  PolicyResult r = relay.Run(kPrompt, Sampling{}, max_tokens, on_text);
+  CheckInvariants(r);
+  if (streamed != nullptr) {
+    EXPECT_EQ(streamed->text, r.text);
+  }
+  return r;
+}
+
+RelayOptions Cues(std::vector<std::string> cues) {
+  RelayOptions o;
+  o.cues = std::move(cues);
+  return o;
+}
+
+TEST(RelayControllerTest, CueInLargeHandsTheSentenceToSmall) {
+  ScriptedSession large({"<think>\n", "We", " have", " 3", " apples", ".", " Now", " X", " we",
+                         " are", " done", ".", "</think>", "<eos>"});
+  ScriptedSession small({" we", " add", " 2", ".", "\n\n", "5", "<eos>"});
+  Streamed streamed;
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now", "Thus"}), &streamed);
+
+  ASSERT_EQ(r.segments.size(), 4u);
+  EXPECT_EQ(r.segments[0].writer, Writer::kLarge);
+  EXPECT_EQ(r.segments[0].text, "<think>\nWe have 3 apples. Now");
+  EXPECT_EQ(r.segments[0].ended_by, "cue:Now");
+  EXPECT_EQ(r.segments[0].tokens, 7);  // the lookahead token " X" confirmed the cue and was dropped
+  EXPECT_EQ(r.segments[1].writer, Writer::kSmall);
+  EXPECT_EQ(r.segments[1].text, " we add 2.");
+  EXPECT_EQ(r.segments[1].ended_by, "sentence");
+  EXPECT_EQ(r.segments[2].writer, Writer::kLarge);
+  EXPECT_EQ(r.segments[2].text, " X we are done.</think>");
+  EXPECT_EQ(r.segments[2].ended_by, "</think>");
+  EXPECT_FALSE(r.segments[2].answer);
+  EXPECT_EQ(r.segments[3].writer, Writer::kSmall);
+  EXPECT_TRUE(r.segments[3].answer);
+  EXPECT_EQ(r.segments[3].text, "\n\n5");
+  EXPECT_EQ(r.segments[3].ended_by, "eos");
+  EXPECT_EQ(AnswerText(r), "\n\n5");
+
+  EXPECT_EQ(r.stats.switches_l_to_s, 1);
+  EXPECT_EQ(r.stats.switches_s_to_l, 1);
+  EXPECT_EQ(r.stats.large_tokens, 7 + 6);
+  EXPECT_EQ(r.stats.small_tokens, 4 + 2);
+  EXPECT_DOUBLE_EQ(r.stats.large_utilization, 13.0 / 19.0);
+  EXPECT_EQ(streamed.large_text, "<think>\nWe have 3 apples. Now X we are done.</think>");
+  EXPECT_EQ(streamed.small_text, " we add 2.\n\n5");
+
+  // Each model continues the shared transcript; L turns require 5 tokens before a cue.
+  ASSERT_EQ(large.calls().size(), 2u);
+  EXPECT_EQ(large.calls()[0].transcript, kPrompt);
+  EXPECT_EQ(large.calls()[0].request.min_tokens, 5);
+  EXPECT_EQ(large.calls()[0].request.max_tokens, 100);
+  EXPECT_EQ(large.calls()[1].transcript, kPrompt + "<think>\nWe have 3 apples. Now we add 2.");
+  EXPECT_EQ(large.calls()[1].request.max_tokens, 100 - 7 - 4);
+  ASSERT_EQ(small.calls().size(), 2u);
+  EXPECT_EQ(small.calls()[0].transcript, kPrompt + "<think>\nWe have 3 apples. Now");
+  EXPECT_EQ(small.calls()[0].request.min_tokens, 0);
+  EXPECT_TRUE(small.calls()[0].request.first_token_prefix.empty());
+  EXPECT_TRUE(small.calls()[1].request.stops.empty());  // the answer runs to its end
+}
+
+TEST(RelayControllerTest, StopsOfEachMode) {
+  RelayOptions o = Cues({"Now", "So "});
+  const std::vector<Stop> l = LargeModeStops(o);
+  ASSERT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[0].text, "Now");
+  EXPECT_TRUE(l[0].word_boundary);
+  EXPECT_FALSE(l[0].immediate);
+  EXPECT_EQ(l[2].text, "</think>");
+  EXPECT_TRUE(l[2].immediate);
+  o.match = CueMatch::kSubstring;
+  EXPECT_FALSE(LargeModeStops(o)[0].word_boundary);
+  const std::vector<Stop> s = SmallModeStops();
+  std::vector<std::string> texts;
+  for (const Stop& stop : s) texts.push_back(stop.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{".", "!", "?", "\n\n", "</think>"}));
+  EXPECT_TRUE(s.back().immediate);
+}
+
+TEST(RelayControllerTest, CueWithinFirstFiveLargeTokensIsIgnored) {
+  ScriptedSession large({"Now", " we", " see", " it", ",", " Thus", " it", " holds", "</think>", "<eos>"});
+  ScriptedSession small({" it", " is", " 4", ".", "A", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now", "Thus"}));
+  ASSERT_GE(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].text, "Now we see it, Thus");
+  EXPECT_EQ(r.segments[0].ended_by, "cue:Thus");
+  EXPECT_EQ(r.segments[1].text, " it is 4.");
+}
+
+TEST(RelayControllerTest, EverySentenceEndReturnsToLarge) {
+  for (const std::string end : {"!", "?", "\n\n"}) {
+    ScriptedSession large({"a", " b", " c", " d", " e", " Thus,", " f", "</think>", "<eos>"});
+    ScriptedSession small({" g", end, " h", "<eos>"});
+    const PolicyResult r = RunRelay(large, small, 100, Cues({"Thus,"}));
+    ASSERT_GE(r.segments.size(), 3u) << end;
+    EXPECT_EQ(r.segments[0].text, "a b c d e Thus,");
+    EXPECT_EQ(r.segments[1].text, " g" + end);
+    EXPECT_EQ(r.segments[1].ended_by, "sentence");
+    EXPECT_EQ(r.segments[2].writer, Writer::kLarge);
+    EXPECT_EQ(r.segments[2].text, " f</think>");
+    EXPECT_EQ(r.stats.switches_s_to_l, 1);
+  }
+}
+
+TEST(RelayControllerTest, ThinkEndInSmallStartsTheAnswer) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " So,", "<eos>"});
+  ScriptedSession small({" done", "</think>", "\n\n", "42", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"So,"}));
+  ASSERT_EQ(r.segments.size(), 3u);
+  EXPECT_EQ(r.segments[1].text, " done</think>");
+  EXPECT_EQ(r.segments[1].ended_by, "</think>");
+  EXPECT_FALSE(r.segments[1].answer);
+  EXPECT_TRUE(r.segments[2].answer);
+  EXPECT_EQ(r.segments[2].writer, Writer::kSmall);
+  EXPECT_EQ(r.segments[2].text, "\n\n42");
+  EXPECT_EQ(r.stats.switches_l_to_s, 1);
+  EXPECT_EQ(r.stats.switches_s_to_l, 0);
+  EXPECT_EQ(large.calls().size(), 1u);
+}
+
+TEST(RelayControllerTest, ThinkEndCutsTheTokenThatCarriesIt) {
+  // `</think>` fires even inside the first 5 tokens (immediate) and mid-token.
+  ScriptedSession large({"ok", "</think>\n\n", "<eos>"});
+  ScriptedSession small({"7", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now"}));
+  EXPECT_EQ(r.segments[0].text, "ok</think>");
+  EXPECT_EQ(r.text, "ok</think>7");
+}
+
+TEST(RelayControllerTest, BudgetExhaustedInLarge) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " f", " g", " h", " i", "<eos>"});
+  ScriptedSession small({"x", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 6, Cues({"Now"}));
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].ended_by, "budget");
+  EXPECT_EQ(r.segments[0].tokens, 6);
+  EXPECT_TRUE(r.segments[1].inserted);
+  EXPECT_EQ(r.text, "a b c d e f\n</think>");
+  EXPECT_TRUE(small.calls().empty());  // no budget left for an answer
+  EXPECT_EQ(r.stats.large_tokens + r.stats.small_tokens, 6);
+}
+
+TEST(RelayControllerTest, BudgetExhaustedInSmall) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now,", "<eos>"});
+  ScriptedSession small({" x", " y", " z", " w", ".", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 8, Cues({"Now,"}));
+  ASSERT_EQ(r.segments.size(), 3u);
+  EXPECT_EQ(r.segments[1].writer, Writer::kSmall);
+  EXPECT_EQ(r.segments[1].text, " x y");
+  EXPECT_EQ(r.segments[1].ended_by, "budget");
+  EXPECT_TRUE(r.segments[2].inserted);
+  EXPECT_EQ(r.text, "a b c d e Now, x y\n</think>");
+  EXPECT_EQ(small.calls().size(), 1u);
+}
+
+TEST(RelayControllerTest, EndOfGenerationWithoutThinkEndStillAnswers) {
+  ScriptedSession large({"a", " b", "<eos>"});
+  ScriptedSession small({"\n\n", "9", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now"}));
+  ASSERT_EQ(r.segments.size(), 3u);
+  EXPECT_EQ(r.segments[0].ended_by, "eos");
+  EXPECT_TRUE(r.segments[1].inserted);
+  EXPECT_EQ(r.segments[1].text, "\n</think>");
+  EXPECT_TRUE(r.segments[2].answer);
+  EXPECT_EQ(r.text, "a b\n</think>\n\n9");
+  EXPECT_EQ(small.calls()[0].transcript, kPrompt + "a b\n</think>");
+  EXPECT_EQ(small.calls()[0].request.max_tokens, 98);
+}
+
+TEST(RelayControllerTest, CueInsideAWordDoesNotFire) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Nowhere", " Anything", ".", "</think>", "<eos>"});
+  ScriptedSession small({"1", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now", "Any"}));
+  EXPECT_EQ(r.segments[0].text, "a b c d e Nowhere Anything.</think>");
+  EXPECT_EQ(r.stats.switches_l_to_s, 0);
+}
+
+TEST(RelayControllerTest, SubstringMatchReproducesTheReference) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Nowhere", " to", "</think>", "<eos>"});
+  ScriptedSession small({" go", ".", "1", "<eos>"});
+  RelayOptions o = Cues({"Now"});
+  o.match = CueMatch::kSubstring;
+  const PolicyResult r = RunRelay(large, small, 100, o);
+  EXPECT_EQ(r.segments[0].text, "a b c d e Now");  // cut inside the token " Nowhere"
+  EXPECT_EQ(r.segments[0].ended_by, "cue:Now");
+  EXPECT_EQ(r.segments[1].text, " go.");
+}
+
+TEST(RelayControllerTest, WordCueAtTheEndOfTheBudgetDoesNotFire) {
+  // The cue completes on the last budget token; its word boundary cannot be confirmed.
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now", " we", "<eos>"});
+  ScriptedSession small({"x", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 6, Cues({"Now"}));
+  EXPECT_EQ(r.segments[0].ended_by, "budget");
+  EXPECT_EQ(r.text, "a b c d e Now\n</think>");
+  EXPECT_TRUE(small.calls().empty());
+}
+
+TEST(RelayControllerTest, CommaCueAtTheEndOfTheBudgetSwitchesWithNothingLeft) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now", ",", " we", "<eos>"});
+  ScriptedSession small({"x", "<eos>"});
+  const PolicyResult r = RunRelay(large, small, 7, Cues({"Now,"}));
+  EXPECT_EQ(r.segments[0].ended_by, "cue:Now,");
+  EXPECT_EQ(r.text, "a b c d e Now,\n</think>");
+  EXPECT_TRUE(small.calls().empty());
+  EXPECT_EQ(r.stats.switches_l_to_s, 0);  // the small model never wrote
+}
+
+TEST(RelayControllerTest, TokenHealingBacksOffTheSpaceOfSo) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " So", " the", "</think>", "<eos>"});
+  ScriptedSession small({" sum", " is", " 4", ".", "x", "<eos>"});
+  Streamed streamed;
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"So "}), &streamed);
+  EXPECT_EQ(r.segments[0].text, "a b c d e So");
+  EXPECT_EQ(r.segments[0].tokens, 7);  // " the" supplied the space and was cut
+  EXPECT_EQ(small.calls()[0].transcript, kPrompt + "a b c d e So");
+  EXPECT_EQ(small.calls()[0].request.first_token_prefix, " ");
+  EXPECT_EQ(r.segments[1].text, " sum is 4.");
+  EXPECT_EQ(r.text.substr(0, 22), "a b c d e So sum is 4.");
+  EXPECT_EQ(streamed.large_text.find("So "), std::string::npos);  // no dangling space streamed
+  EXPECT_TRUE(large.calls()[1].request.first_token_prefix.empty());
+}
+
+TEST(RelayControllerTest, RawHandoffLeavesTheSpace) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " So", " the", "</think>", "<eos>"});
+  ScriptedSession small({"sum", " is", " 4", ".", "x", "<eos>"});
+  RelayOptions o = Cues({"So "});
+  o.raw_handoff = true;
+  const PolicyResult r = RunRelay(large, small, 100, o);
+  EXPECT_EQ(r.segments[0].text, "a b c d e So ");
+  EXPECT_EQ(small.calls()[0].transcript, kPrompt + "a b c d e So ");
+  EXPECT_TRUE(small.calls()[0].request.first_token_prefix.empty());
+}
+
+TEST(RelayControllerTest, AnswerOnlyWithoutCues) {
+  ScriptedSession large({"Now", " a", " b", " c", " d", " e", " Now", " f", "</think>", "<eos>"});
+  ScriptedSession small({"\n\n", "3", "<eos>"});
+  RelayOptions o;
+  o.name = "answer-only";
+  const PolicyResult r = RunRelay(large, small, 100, o);
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].writer, Writer::kLarge);
+  EXPECT_EQ(r.segments[1].writer, Writer::kSmall);
+  EXPECT_TRUE(r.segments[1].answer);
+  EXPECT_EQ(r.stats.switches_l_to_s, 0);
+}
+
+TEST(RelayControllerTest, RejectsNonPositiveBudget) {
+  ScriptedSession large({"a"});
+  ScriptedSession small({"b"});
+  RelayController relay(&large, &small, Cues({"Now"}));
+  EXPECT_THROW(relay.Run(kPrompt, Sampling{}, 0), Error);
+}
+
+TEST(SingleModelPolicyTest, ReasoningThenAnswerOnOneModel) {
+  ScriptedSession model({"<think>\n", "Now", " x", ".", "</think>", "\n\n", "4", "<eos>"});
+  SingleModelPolicy policy("large", &model, Writer::kLarge);
+  const PolicyResult r = policy.Run(kPrompt, Sampling{}, 100);
+  CheckInvariants(r);
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_FALSE(r.segments[0].answer);
+  EXPECT_TRUE(r.segments[1].answer);
+  EXPECT_EQ(r.segments[1].writer, Writer::kLarge);
+  EXPECT_EQ(r.text, "<think>\nNow x.</think>\n\n4");
+  EXPECT_EQ(r.stats.large_tokens, 7);
+  EXPECT_DOUBLE_EQ(r.stats.large_utilization, 1.0);
+  EXPECT_EQ(r.stats.switches_l_to_s + r.stats.switches_s_to_l, 0);
+}
+
+TEST(SingleModelPolicyTest, BudgetEndsReasoningWithoutForcing) {
+  ScriptedSession model({"a", " b", " c", "<eos>"});
+  SingleModelPolicy policy("small", &model, Writer::kSmall);
+  const PolicyResult r = policy.Run(kPrompt, Sampling{}, 2);
+  EXPECT_EQ(r.text, "a b");
+  EXPECT_EQ(r.stats.small_tokens, 2);
+  EXPECT_DOUBLE_EQ(r.stats.large_utilization, 0.0);
+}
+
+}  // namespace
+}  // namespace relaygen

@@ -1,0 +1,166 @@
+#include "relay/scripted_session.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "engine/stop_matcher.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+namespace relaygen {
+
+const char* const kEos = "<eos>";
+
+std::vector<std::string> SimpleTokenize(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  auto alpha = [](unsigned char c) { return std::isalpha(c) || c >= 0x80 || c == '_'; };
+  while (i < text.size()) {
+    size_t j = i;
+    while (j < text.size() && text[j] == ' ') ++j;
+    if (j < text.size() && alpha(static_cast<unsigned char>(text[j]))) {
+      while (j < text.size() && alpha(static_cast<unsigned char>(text[j]))) ++j;
+    } else if (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+    } else if (j < text.size()) {
+      ++j;
+    }
+    out.push_back(text.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+ScriptedSession::ScriptedSession(std::vector<ScriptedToken> tape) : tape_(std::move(tape)) {}
+
+int ScriptedSession::CountTokens(const std::string& text) const {
+  return static_cast<int>(SimpleTokenize(text).size());
+}
+
+Segment ScriptedSession::Generate(const std::string& transcript, const SegmentRequest& request,
+                                  const TextCallback& on_text) {
+  if (request.max_tokens <= 0) throw Error("max_tokens must be positive");
+  if (!IsValidUtf8(transcript)) throw Error("transcript is not valid UTF-8");
+  Segment seg;
+  size_t common = 0;
+  while (common < cached_.size() && common < transcript.size() && cached_[common] == transcript[common]) {
+    ++common;
+  }
+  seg.n_reused = CountTokens(transcript.substr(0, common));
+  seg.n_prefilled = CountTokens(transcript.substr(common));
+
+  if (!request.first_token_prefix.empty() && pos_ < tape_.size() &&
+      tape_[pos_].text.compare(0, request.first_token_prefix.size(), request.first_token_prefix) != 0) {
+    throw std::logic_error("scripted token '" + tape_[pos_].text + "' does not begin with the prefix '" +
+                           request.first_token_prefix + "'");
+  }
+  size_t max_stop = 0;
+  for (const Stop& s : request.stops) max_stop = std::max(max_stop, s.text.size());
+
+  StopMatcher matcher(request.stops, request.min_tokens, transcript);
+  size_t emitted = 0;
+  int n = 0;
+  bool done = false;
+  while (!done) {
+    if (n == request.max_tokens) {
+      matcher.Finish(false);
+      seg.stop_reason = StopReason::kLength;
+      seg.text = matcher.text();
+      break;
+    }
+    if (pos_ >= tape_.size() || tape_[pos_].text == kEos) {
+      if (pos_ < tape_.size()) ++pos_;
+      const auto r = matcher.Finish(true);
+      seg.text = matcher.text();
+      if (r.fired) {
+        seg.stop_reason = StopReason::kStop;
+        seg.stop_index = r.stop_index;
+        seg.text.resize(r.cut);
+      } else {
+        seg.stop_reason = StopReason::kEndOfGeneration;
+      }
+      break;
+    }
+    const ScriptedToken& tok = tape_[pos_++];
+    ++n;
+    const auto r = matcher.Push(tok.text);
+    if (r.fired && r.drop_token) {
+      --pos_;  // the lookahead token is not kept: the next call produces it again
+    } else {
+      seg.tokens.push_back(static_cast<Token>(pos_));
+      if (request.want_margins) seg.margins.push_back(tok.margin);
+    }
+    if (r.fired) {
+      seg.stop_reason = StopReason::kStop;
+      seg.stop_index = r.stop_index;
+      seg.text = matcher.text().substr(0, r.cut);
+      done = true;
+    } else if (on_text) {
+      // Stream what can no longer be part of a stop match (conservatively).
+      const size_t safe = matcher.text().size() > max_stop ? matcher.text().size() - max_stop : 0;
+      if (safe > emitted) {
+        on_text(std::string_view(matcher.text()).substr(emitted, safe - emitted));
+        emitted = safe;
+      }
+    }
+  }
+  cached_ = transcript + seg.text;
+  calls_.push_back({transcript, request, seg});
+  return seg;
+}
+
+ScoreResult ScriptedSession::Score(const std::string& context, const std::string& continuation) {
+  ScoreResult result;
+  result.n_prefilled = CountTokens(context);
+  std::string before;
+  for (const std::string& piece : SimpleTokenize(continuation)) {
+    TokenScore t;
+    t.piece = piece;
+    t.token = static_cast<Token>(std::hash<std::string>{}(piece) & 0x7fff);
+    if (margin_fn_) {
+      t.margin = margin_fn_(context, before, piece);
+    } else {
+      // FNV-1a over the text: deterministic across runs and platforms.
+      uint32_t h = 2166136261u;
+      for (char c : context + before + piece) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+      t.margin = static_cast<float>(h % 1000) / 1000.0f;
+    }
+    t.p_token = t.margin;
+    before += piece;
+    result.tokens.push_back(std::move(t));
+  }
+  return result;
+}
+
+ScriptedModel::ScriptedModel(std::string name, std::vector<std::string> tape)
+    : name_(std::move(name)), shared_(std::make_shared<ScriptedSession>(std::vector<ScriptedToken>(tape.begin(), tape.end()))) {}
+
+std::string ScriptedModel::RenderChat(const std::vector<ChatMessage>& messages) const {
+  std::string out;
+  for (const ChatMessage& m : messages) out += "<|" + m.role + "|>" + m.content + "\n";
+  return out + "<|assistant|>\n";
+}
+
+namespace {
+// Sessions of a ScriptedModel share one tape.
+class SharedSession : public Session {
+ public:
+  explicit SharedSession(std::shared_ptr<ScriptedSession> s) : s_(std::move(s)) {}
+  Segment Generate(const std::string& transcript, const SegmentRequest& request,
+                   const TextCallback& on_text) override {
+    return s_->Generate(transcript, request, on_text);
+  }
+  ScoreResult Score(const std::string& context, const std::string& continuation) override {
+    return s_->Score(context, continuation);
+  }
+  int CountTokens(const std::string& text) const override { return s_->CountTokens(text); }
+
+ private:
+  std::shared_ptr<ScriptedSession> s_;
+};
+}  // namespace
+
+std::unique_ptr<Session> ScriptedModel::NewSession() { return std::make_unique<SharedSession>(shared_); }
+
+}  // namespace relaygen

@@ -1,0 +1,76 @@
+// A scripted engine for tests of the policy layer: a Session that emits the tokens of a tape in
+// order, with the real stop semantics (it runs the engine's StopMatcher), min_tokens, max_tokens,
+// token-healing prefixes and margins. No model, so state-machine tests are exact and instant.
+#ifndef RELAYGEN_RELAY_SCRIPTED_SESSION_H_
+#define RELAYGEN_RELAY_SCRIPTED_SESSION_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace relaygen {
+
+struct ScriptedToken {
+  ScriptedToken(const char* t, float m = 1.0f) : text(t), margin(m) {}  // NOLINT: implicit
+  ScriptedToken(std::string t, float m = 1.0f) : text(std::move(t)), margin(m) {}  // NOLINT
+  std::string text;     // kEos for end of generation
+  float margin = 1.0f;  // reported with want_margins
+};
+extern const char* const kEos;  // "<eos>"
+
+// Splits text the way the scripted engine counts tokens: a word with its leading spaces, a run
+// of digits, each punctuation character, each newline.
+std::vector<std::string> SimpleTokenize(const std::string& text);
+
+class ScriptedSession : public Session {
+ public:
+  // Each entry is one token; kEos marks end of generation, and so does the end of the tape.
+  explicit ScriptedSession(std::vector<ScriptedToken> tape);
+
+  Segment Generate(const std::string& transcript, const SegmentRequest& request,
+                   const TextCallback& on_text = {}) override;
+  ScoreResult Score(const std::string& context, const std::string& continuation) override;
+  int CountTokens(const std::string& text) const override;
+
+  struct Call {
+    std::string transcript;
+    SegmentRequest request;
+    Segment segment;
+  };
+  const std::vector<Call>& calls() const { return calls_; }
+  size_t position() const { return pos_; }
+
+  // Margins returned by Score: f(context, continuation tokens so far, piece). Default: a hash of
+  // the text, in [0, 1), so results are deterministic but not uniform.
+  using MarginFn = std::function<float(const std::string& context, const std::string& before,
+                                       const std::string& piece)>;
+  void set_margin_fn(MarginFn fn) { margin_fn_ = std::move(fn); }
+
+ private:
+  std::vector<ScriptedToken> tape_;
+  size_t pos_ = 0;
+  std::string cached_;  // transcript + kept text of the last call: the "KV cache"
+  std::vector<Call> calls_;
+  MarginFn margin_fn_;
+};
+
+// A Model over a shared tape: every session reads the next tokens of the same tape, so traces
+// generated in sequence are reproducible. RenderChat is a fixed toy template.
+class ScriptedModel : public Model {
+ public:
+  ScriptedModel(std::string name, std::vector<std::string> tape);
+  const std::string& name() const override { return name_; }
+  std::string RenderChat(const std::vector<ChatMessage>& messages) const override;
+  std::unique_ptr<Session> NewSession() override;
+
+ private:
+  std::string name_;
+  std::shared_ptr<ScriptedSession> shared_;
+};
+
+}  // namespace relaygen
+
+#endif  // RELAYGEN_RELAY_SCRIPTED_SESSION_H_

@@ -1,0 +1,80 @@
+#include "testbed/task.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <regex>
+#include <set>
+
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+TEST(TaskTest, DeterministicDisjointSplits) {
+  const TaskOptions opt;
+  const TaskSplits a = MakeTaskSplits(7, 300, 40, 200, opt);
+  const TaskSplits b = MakeTaskSplits(7, 300, 40, 200, opt);
+  ASSERT_EQ(a.train.size(), 300u);
+  ASSERT_EQ(a.calibration.size(), 40u);
+  ASSERT_EQ(a.test.size(), 200u);
+  for (size_t i = 0; i < a.test.size(); ++i) EXPECT_EQ(a.test[i].response, b.test[i].response);
+  std::set<std::string> held_out;
+  for (const Problem& p : a.calibration) held_out.insert(p.problem);
+  for (const Problem& p : a.test) EXPECT_TRUE(held_out.insert(p.problem).second) << "calibration/test overlap";
+  for (const Problem& p : a.train) EXPECT_FALSE(held_out.count(p.problem)) << "train overlaps held-out";
+  // The held-out splits do not depend on the training set's size.
+  const TaskSplits c = MakeTaskSplits(7, 10, 40, 200, opt);
+  EXPECT_EQ(c.test.back().problem, a.test.back().problem);
+  EXPECT_NE(MakeTaskSplits(8, 0, 0, 1, opt).test[0].problem, a.test[0].problem);
+}
+
+TEST(TaskTest, TracesAreCorrectAndInQwen3Format) {
+  TaskOptions opt;
+  opt.p_check = 0.5;
+  const TaskSplits s = MakeTaskSplits(3, 0, 0, 100, opt);
+  const std::regex eq(R"((\d+) ([+-]) (\d+) = (\d+))");
+  for (const Problem& p : s.test) {
+    ASSERT_EQ(p.response.rfind("<think>\n", 0), 0u);
+    const std::string tail = "\n</think>\n\nThe answer is \\boxed{" + std::to_string(p.answer) + "}.";
+    ASSERT_GE(p.response.size(), tail.size());
+    EXPECT_EQ(p.response.substr(p.response.size() - tail.size()), tail);
+    EXPECT_EQ(LastBoxed(p.response), std::to_string(p.answer));
+    EXPECT_NE(p.UserMessage().find(kMathPromptSuffix), std::string::npos);
+    EXPECT_GE(p.answer, 0);
+    EXPECT_LE(p.answer, 99);
+    // Every equation in the trace is arithmetic truth.
+    int n_eq = 0;
+    for (auto it = std::sregex_iterator(p.response.begin(), p.response.end(), eq); it != std::sregex_iterator(); ++it) {
+      const int a = std::stoi((*it)[1]), b = std::stoi((*it)[3]), r = std::stoi((*it)[4]);
+      EXPECT_EQ((*it)[2] == "+" ? a + b : a - b, r) << p.response;
+      ++n_eq;
+    }
+    EXPECT_GE(n_eq, opt.min_steps);
+  }
+  EXPECT_EQ(ChatPrompt("Hi"), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(TaskTest, JsonLinesRoundTripAndBadInput) {
+  const TaskSplits s = MakeTaskSplits(5, 0, 3, 0, TaskOptions{});
+  const std::string path = ::testing::TempDir() + "task_test.jsonl";
+  WriteProblems(path, s.calibration);
+  const std::vector<Problem> back = ReadProblems(path);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[1].problem, s.calibration[1].problem);
+  EXPECT_EQ(back[1].answer, s.calibration[1].answer);
+  EXPECT_EQ(back[1].response, s.calibration[1].response);
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("{\"id\": 1}\n", f);
+  std::fclose(f);
+  EXPECT_THROW(ReadProblems(path), Error);
+  EXPECT_THROW(ReadProblems(path + ".missing"), Error);
+  TaskOptions bad;
+  bad.min_steps = 0;
+  EXPECT_THROW(MakeTaskSplits(1, 1, 1, 1, bad), Error);
+  EXPECT_EQ(LastBoxed("a \\boxed{1} b \\boxed{42}."), "42");
+  EXPECT_EQ(LastBoxed("no box"), "");
+}
+
+}  // namespace
+}  // namespace relaygen

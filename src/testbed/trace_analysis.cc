@@ -1,0 +1,157 @@
+#include "testbed/trace_analysis.h"
+
+#include <regex>
+#include <sstream>
+#include <vector>
+
+#include "util/error.h"
+
+namespace relaygen {
+
+namespace {
+
+struct Step {
+  char op;
+  long amount;
+};
+
+// Model output may hold numbers of any length: those beyond 9 digits read as -1 (never a match).
+long Num(const std::string& digits) { return digits.size() > 9 ? -1 : std::stol(digits); }
+
+const std::regex& EquationRe() {
+  static const std::regex re(R"((\d+) ([+-]) (\d+) = (\d+))");
+  return re;
+}
+
+bool IsCheckLine(const std::string& line) {
+  return line.find("check") != std::string::npos || line.find("verify") != std::string::npos;
+}
+
+std::vector<long> Numbers(const std::string& line) {
+  static const std::regex re(R"(\d+)");
+  std::vector<long> out;
+  for (auto it = std::sregex_iterator(line.begin(), line.end(), re); it != std::sregex_iterator(); ++it) {
+    out.push_back(Num(it->str()));
+  }
+  return out;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+const char* ToString(TraceError e) {
+  switch (e) {
+    case TraceError::kNone: return "none";
+    case TraceError::kCopy: return "copy";
+    case TraceError::kCompute: return "compute";
+    case TraceError::kStructure: return "structure";
+    case TraceError::kFormat: return "format";
+  }
+  return "?";
+}
+
+TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated) {
+  if (problem.response.empty()) throw Error("trace analysis: problem " + problem.id + " has no reference response");
+  // The truth: the reference's start value and steps (its non-check equations).
+  std::vector<Step> truth;
+  long start = -1;
+  for (const std::string& line : Lines(problem.response)) {
+    std::smatch m;
+    if (IsCheckLine(line) || !std::regex_search(line, m, EquationRe())) continue;
+    if (start < 0) start = std::stol(m[1]);
+    truth.push_back({m[2].str()[0], std::stol(m[3])});
+  }
+  if (start < 0) throw Error("trace analysis: problem " + problem.id + " has no steps in its reference");
+
+  TraceAnalysis a;
+  auto fail = [&a](TraceError e) {
+    if (a.first_error == TraceError::kNone) a.first_error = e;
+  };
+  const size_t end_think = generated.find("</think>");
+  long cur = start;
+  size_t step = 0;
+  for (const std::string& line : Lines(generated.substr(0, end_think))) {
+    std::smatch m;
+    const bool has_eq = std::regex_search(line, m, EquationRe());
+    if (has_eq) {
+      const long x = Num(m[1]), y = Num(m[3]), r = Num(m[4]);
+      const char op = m[2].str()[0];
+      ++a.equations;
+      if (x < 0 || y < 0 || r < 0 || (op == '+' ? x + y : x - y) != r) {
+        ++a.compute_errors;
+        fail(TraceError::kCompute);
+      }
+      if (IsCheckLine(line)) continue;  // a check's operands are not tracked
+      a.copies += 2;
+      if (x != cur) {
+        ++a.copy_errors;
+        fail(TraceError::kCopy);
+      }
+      if (step >= truth.size()) {
+        fail(TraceError::kStructure);
+      } else if (op != truth[step].op || y != truth[step].amount) {
+        ++a.copy_errors;
+        const bool skipped = step + 1 < truth.size() && op == truth[step + 1].op && y == truth[step + 1].amount;
+        const bool repeated = step > 0 && op == truth[step - 1].op && y == truth[step - 1].amount;
+        fail(skipped || repeated ? TraceError::kStructure : TraceError::kCopy);
+      }
+      cur = r;
+      ++step;
+    } else {
+      // Restatements ("So Mia has 262 marbles now.", "starts with 347"): every number repeats cur.
+      for (long v : Numbers(line)) {
+        ++a.copies;
+        if (v != cur) {
+          ++a.copy_errors;
+          fail(TraceError::kCopy);
+        }
+      }
+    }
+  }
+  if (end_think == std::string::npos) {
+    fail(TraceError::kFormat);
+    return a;
+  }
+  if (step != truth.size()) fail(TraceError::kStructure);
+  const std::string boxed = LastBoxed(generated.substr(end_think));
+  if (boxed.empty()) {
+    fail(TraceError::kFormat);
+  } else {
+    ++a.copies;
+    if (boxed != std::to_string(cur)) {
+      ++a.copy_errors;
+      fail(TraceError::kCopy);
+    }
+  }
+  return a;
+}
+
+void ErrorTally::Add(const TraceAnalysis& a, bool correct) {
+  if (!correct) {
+    ++wrong_;
+    ++first_[static_cast<int>(a.first_error)];
+  }
+  equations_ += a.equations;
+  compute_errors_ += a.compute_errors;
+  copies_ += a.copies;
+  copy_errors_ += a.copy_errors;
+}
+
+nlohmann::json ErrorTally::ToJson() const {
+  nlohmann::json first;
+  for (int e = 0; e < 5; ++e) first[ToString(static_cast<TraceError>(e))] = first_[e];
+  return {{"wrong", wrong_},
+          {"first_error_of_wrong_traces", first},
+          {"equations", equations_},
+          {"compute_accuracy", equations_ ? 1.0 - double(compute_errors_) / equations_ : 1.0},
+          {"copies", copies_},
+          {"copy_accuracy", copies_ ? 1.0 - double(copy_errors_) / copies_ : 1.0}};
+}
+
+}  // namespace relaygen

@@ -1,0 +1,63 @@
+#include "test_models.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+namespace relaygen {
+
+namespace {
+
+bool Stat(const std::string& path, struct stat* st) { return ::stat(path.c_str(), st) == 0; }
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string RequireFile(const std::string& path, const char* what) {
+  struct stat st;
+  if (!Stat(path, &st)) throw std::runtime_error(std::string(what) + " not found: " + path);
+  return path;
+}
+
+}  // namespace
+
+std::string TestModelPath(const std::string& name, const std::vector<std::string>& args) {
+  static const std::map<std::string, std::vector<std::string>> kStandard = {
+      {"tiny.gguf", {"--seed", "1"}},
+      {"tiny-b.gguf", {"--seed", "2"}},
+      {"tiny-f16.gguf", {"--seed", "1", "--type", "f16"}},
+      {"tiny-q8_0.gguf", {"--seed", "1", "--type", "q8_0"}},
+  };
+  std::vector<std::string> tool_args = args;
+  if (tool_args.empty()) {
+    auto it = kStandard.find(name);
+    if (it == kStandard.end()) throw std::runtime_error("TestModelPath: unknown standard model " + name);
+    tool_args = it->second;
+  }
+  const char* dir_env = std::getenv("RELAYGEN_TEST_DATA");
+  const std::string dir = dir_env && *dir_env ? dir_env : "testdata";
+  ::mkdir(dir.c_str(), 0755);  // may exist already
+  const std::string path = dir + "/" + name;
+  const std::string tool = RELAYGEN_MAKE_TEST_MODEL;
+  struct stat model_st, tool_st;
+  if (Stat(path, &model_st) && (!Stat(tool, &tool_st) || model_st.st_mtime >= tool_st.st_mtime)) return path;
+  std::string cmd = Quote(tool) + " --out " + Quote(path);
+  for (const std::string& a : tool_args) cmd += " " + Quote(a);
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("TestModelPath: failed: " + cmd);
+  return RequireFile(path, "test model");
+}
+
+std::string LlamaVocabPath(const std::string& file) {
+  return RequireFile(std::string(LLAMA_VOCAB_DIR) + "/" + file, "llama.cpp vocab file");
+}
+
+std::string LlamaToolPath(const std::string& tool) {
+  return RequireFile(std::string(LLAMA_BIN_DIR) + "/" + tool, "llama.cpp tool");
+}
+
+}  // namespace relaygen

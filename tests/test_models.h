@@ -1,0 +1,33 @@
+// Models and reference files for tests. Nothing is downloaded: test models are written on first
+// use by the make_test_model tool; vocab-only GGUFs and reference tools come from the llama.cpp
+// build relaygen links against.
+#ifndef RELAYGEN_TESTS_TEST_MODELS_H_
+#define RELAYGEN_TESTS_TEST_MODELS_H_
+
+#include <string>
+#include <vector>
+
+namespace relaygen {
+
+// Path of the test model `name` under $RELAYGEN_TEST_DATA, written by make_test_model on first use
+// (and again whenever the tool is newer than the file). Safe when several test processes ask at
+// once: the tool writes a temporary file and renames it.
+//
+// With `args` empty, `name` must be one of the standard models (all share one vocabulary):
+//   "tiny.gguf"       64 dim, 2 layers, 4 heads, n_ff 128, F32, seed 1
+//   "tiny-b.gguf"     the same shape with seed 2 (a second model for two-model tests)
+//   "tiny-f16.gguf"   seed 1 stored as F16
+//   "tiny-q8_0.gguf"  seed 1 stored as Q8_0
+// Otherwise `args` are passed to make_test_model (e.g. {"--n-layer", "4", "--seed", "7"}); give
+// each distinct set of args its own name.
+std::string TestModelPath(const std::string& name = "tiny.gguf", const std::vector<std::string>& args = {});
+
+// A vocab-only GGUF shipped with llama.cpp, e.g. LlamaVocabPath("ggml-vocab-qwen2.gguf").
+std::string LlamaVocabPath(const std::string& file);
+
+// A reference tool of the same llama.cpp build, e.g. LlamaToolPath("llama-completion").
+std::string LlamaToolPath(const std::string& tool);
+
+}  // namespace relaygen
+
+#endif  // RELAYGEN_TESTS_TEST_MODELS_H_
