@@ -10,6 +10,11 @@ namespace relaygen {
 
 namespace {
 
+// ggml's worker threads spin while they wait; with parallel test processes on a small machine,
+// multi-threaded contexts slow down by orders of magnitude. Tests (and the relaygen processes they
+// start, which inherit the environment) run models on one thread unless told otherwise.
+const bool kOneThread = [] { return setenv("RELAYGEN_THREADS", "1", /*overwrite=*/0) == 0; }();
+
 bool Stat(const std::string& path, struct stat* st) { return ::stat(path.c_str(), st) == 0; }
 
 std::string Quote(const std::string& s) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -74,6 +75,7 @@ int RunBench(const BenchFlags& flags) {
   const std::vector<std::string> policies = SplitPolicies(flags.policies);
   std::vector<EvalProblem> problems = LoadDataset(flags.dataset, flags.data);
   if (static_cast<size_t>(flags.problems) < problems.size()) problems.resize(flags.problems);
+  if (problems.empty()) throw Error("dataset '" + flags.dataset + "' has no problems");
   const PolicyOptions options = MakePolicyOptions(flags.policy_flags, policies, flags.pair.profile);
   OpenedPair pair = OpenPair(flags.pair, flags.engine, policies);
 
@@ -126,6 +128,7 @@ int RunBench(const BenchFlags& flags) {
 }
 
 CommandMain SetupBench(CLI::App* sub) {
+  RegisterBundledDatasets();
   auto flags = std::make_shared<BenchFlags>();
   sub->add_option("--dataset", flags->dataset, "Dataset name or JSONL path")->capture_default_str();
   sub->add_option("--policies", flags->policies, "Comma-separated policies (large and small are always run: they are the references)")

@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "cli/command.h"
 #include "cli/flags.h"
@@ -63,6 +65,15 @@ int RunEval(const EvalFlags& flags) {
   data.prompt_style = ParsePromptStyle(flags.prompt_style);
   std::vector<EvalProblem> problems = LoadDataset(flags.dataset, data);
   if (flags.limit > 0 && static_cast<size_t>(flags.limit) < problems.size()) problems.resize(flags.limit);
+  if (problems.empty()) throw Error("dataset '" + flags.dataset + "' has no problems");
+  // Run-file lines are keyed by id: a repeated id would be skipped as already done.
+  std::set<std::string> ids;
+  for (const EvalProblem& p : problems) {
+    if (!ids.insert(p.id).second) {
+      throw Error("dataset '" + flags.dataset + "' has two problems with id '" + p.id +
+                  "'; ids must be unique");
+    }
+  }
   if (oracle) {
     for (const EvalProblem& p : problems) {
       if (!HasOracleSolution(p)) {
@@ -90,16 +101,19 @@ int RunEval(const EvalFlags& flags) {
 
   const int total = static_cast<int>(problems.size()) * flags.samples;
   int done = 0, correct = 0, graded = 0;
-  for (const RunRecord& r : writer.existing()) {
-    if (r.policy == flags.policy) {
-      ++graded;
-      correct += r.correct;
-    }
-  }
+  // Lines already in the file count toward this run's tally only if they are among its
+  // (problem, sample) pairs: the file may also hold other policies, datasets or a larger --limit.
+  std::map<RunKey, bool> existing;
+  for (const RunRecord& r : writer.existing()) existing[KeyOf(r)] = r.correct;
   Progress progress("eval " + flags.policy, total);
   for (const EvalProblem& problem : problems) {
     for (int sample = 0; sample < flags.samples; ++sample, ++done) {
-      if (writer.Done(RunKey{problem.dataset, flags.policy, problem.id, sample})) continue;
+      auto previous = existing.find(RunKey{problem.dataset, flags.policy, problem.id, sample});
+      if (previous != existing.end()) {
+        ++graded;
+        correct += previous->second;
+        continue;
+      }
       RunRecord record;
       if (oracle) {
         const std::string text = OracleOutput(problem);
@@ -139,6 +153,7 @@ int RunEval(const EvalFlags& flags) {
 }
 
 CommandMain SetupEval(CLI::App* sub) {
+  RegisterBundledDatasets();
   auto flags = std::make_shared<EvalFlags>();
   sub->add_option("--dataset", flags->dataset, "Dataset name (aime25, aime24, math500, amc23, gpqa_diamond, testbed) or a JSONL path")
       ->required();

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "eval/dataset.h"
 #include "relay/cue_profile.h"
 #include "relay/spec_thinking.h"
 #include "util/error.h"
@@ -43,6 +44,12 @@ std::string BundledModelPath(const std::string& file_name) {
   const char* dir = std::getenv("RELAYGEN_MODELS");
   return std::string(dir != nullptr && *dir != '\0' ? dir : RELAYGEN_SOURCE_DIR "/models") + "/" +
          file_name;
+}
+
+void RegisterBundledDatasets() {
+  RegisterDataset("testbed", [](const DatasetOptions& options) {
+    return LoadJsonlProblems(BundledModelPath("testbed-test.jsonl"), "testbed", options);
+  });
 }
 
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {

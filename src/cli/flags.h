@@ -61,6 +61,9 @@ struct PromptFlags {
 void AddPromptFlags(CLI::App* app, PromptFlags* flags);
 std::string ReadPrompt(const PromptFlags& flags);
 
+// Registers the dataset "testbed": the testbed's test split bundled beside the pair.
+void RegisterBundledDatasets();
+
 // Where the bundled testbed pair lives: $RELAYGEN_MODELS, else <source dir>/models.
 std::string BundledModelPath(const std::string& file_name);
 

@@ -199,13 +199,7 @@ int RunTrain(TrainFlags f) {
     const std::string f32 = f.f32_out.empty() ? f.out + ".f32.tmp" : f.f32_out;
     WriteLlamaGguf(f32, gguf, WeightType::kF32);
     if (f.check_logits) {
-      // A 256-token sequence: test examples back to back.
-      std::vector<int32_t> tokens;
-      for (size_t i = 0; tokens.size() < 256 && i < test.size(); ++i) {
-        tokens.insert(tokens.end(), test[i].tokens.begin(), test[i].tokens.end());
-      }
-      tokens.resize(std::min<size_t>(256, tokens.size()));
-      const LogitsComparison cmp = CompareLogitsWithLlamaCpp(model, f32, tokens, f.train.threads);
+      const LogitsComparison cmp = CompareLogitsWithLlamaCpp(model, f32, CheckTokens(test), f.train.threads);
       summary["logits_max_abs_diff"] = cmp.max_abs_diff;
       summary["logits_argmax_agree"] = cmp.argmax_agree;
       summary["logits_n_tokens"] = cmp.n_tokens;
@@ -215,7 +209,56 @@ int RunTrain(TrainFlags f) {
   std::printf("%s\n", summary.dump().c_str());
   return 0;
 }
+
+// 256 tokens of the test split's examples back to back.
+std::vector<int32_t> CheckTokens(const std::vector<TokenizedExample>& test) {
+  std::vector<int32_t> tokens;
+  for (size_t i = 0; tokens.size() < 256 && i < test.size(); ++i) {
+    tokens.insert(tokens.end(), test[i].tokens.begin(), test[i].tokens.end());
+  }
+  tokens.resize(std::min<size_t>(256, tokens.size()));
+  return tokens;
+}
+
+struct CheckFlags {
+  std::string model;
+  std::string data;
+  bool flash_attn = false;
+  int threads = 2;
+};
+
+// Loads the GGUF's weights into the libtorch model and compares logits with llama.cpp on the very
+// same weights (an F16 file is compared as F16 values on both sides).
+int RunCheckLogits(const CheckFlags& f) {
+  ConfigureLlamaLogging();
+  const GgufModel gguf = ReadLlamaGguf(f.model);
+  torch::set_num_threads(f.threads);
+  LlamaTorch model(gguf.config);
+  model->ImportTensors(gguf.tensors);
+  std::vector<Problem> problems = ReadProblems(f.data.empty() ? BundledModelPath("testbed-test.jsonl") : f.data + "/test.jsonl");
+  if (problems.size() > 8) problems.resize(8);
+  const TestbedTokenizer tokenizer(f.model);
+  const LogitsComparison cmp =
+      CompareLogitsWithLlamaCpp(model, f.model, CheckTokens(TokenizeProblems(tokenizer, problems)), f.threads, f.flash_attn);
+  std::printf("%s\n", nlohmann::json({{"model", f.model}, {"max_abs_diff", cmp.max_abs_diff}, {"argmax_agree", cmp.argmax_agree},
+                                      {"n_tokens", cmp.n_tokens}, {"flash_attn", f.flash_attn}}).dump().c_str());
+  return 0;
+}
 #endif
+
+CommandMain SetupCheckLogits(CLI::App* sub) {
+#ifdef RELAYGEN_HAVE_TESTBED_TRAINER
+  auto f = std::make_shared<CheckFlags>();
+  sub->add_option("-m,--model", f->model, "Model (GGUF)")->required();
+  sub->add_option("--data", f->data, "Data directory (default: the bundled test split)");
+  sub->add_flag("--flash-attn", f->flash_attn, "Run llama.cpp with flash attention");
+  sub->add_option("--threads", f->threads, "CPU threads")->capture_default_str();
+  return [f] { return RunCheckLogits(*f); };
+#else
+  (void)sub;
+  return [] () -> int { throw Error("this relaygen was built without the libtorch trainer"); };
+#endif
+}
 
 CommandMain SetupTrain(CLI::App* sub) {
   auto f = std::make_shared<TrainFlags>();
@@ -353,16 +396,19 @@ CommandMain SetupEval(CLI::App* sub) {
 
 CommandMain SetupTestbed(CLI::App* sub) {
   sub->require_subcommand(1);
-  static std::vector<CommandMain> mains(3);
+  static std::vector<CommandMain> mains(4);
   CLI::App* data = sub->add_subcommand("data", "Generate the task's splits and learn the tokenizer");
   mains[0] = SetupData(data);
   CLI::App* train = sub->add_subcommand("train", "Train a testbed model (needs the libtorch trainer)");
   mains[1] = SetupTrain(train);
   CLI::App* eval = sub->add_subcommand("eval", "Evaluate a model on a split: accuracy, boxed rate, ms/token");
   mains[2] = SetupEval(eval);
-  return [sub, data, train] {
+  CLI::App* check = sub->add_subcommand("check-logits", "Compare llama.cpp's logits with libtorch's on a GGUF's weights");
+  mains[3] = SetupCheckLogits(check);
+  return [sub, data, train, check] {
     if (sub->got_subcommand(data)) return mains[0]();
     if (sub->got_subcommand(train)) return mains[1]();
+    if (sub->got_subcommand(check)) return mains[3]();
     return mains[2]();
   };
 }

@@ -304,4 +304,57 @@ BpeVocab ReadVocabFromGguf(const std::string& path) {
   return v;
 }
 
+GgufModel ReadLlamaGguf(const std::string& path) {
+  ggml_context* data_ctx = nullptr;
+  gguf_init_params params = {/*no_alloc=*/false, &data_ctx};
+  std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_from_file(path.c_str(), params));
+  if (!g) throw Error("cannot read GGUF file " + path);
+  std::unique_ptr<ggml_context, GgmlDeleter> ctx(data_ctx);
+  auto u32 = [&](const char* name) -> int {
+    const int64_t id = gguf_find_key(g.get(), name);
+    if (id < 0) throw Error(path + ": missing key " + name);
+    return static_cast<int>(gguf_get_val_u32(g.get(), id));
+  };
+  auto f32 = [&](const char* name) {
+    const int64_t id = gguf_find_key(g.get(), name);
+    if (id < 0) throw Error(path + ": missing key " + name);
+    return gguf_get_val_f32(g.get(), id);
+  };
+  const int64_t arch = gguf_find_key(g.get(), "general.architecture");
+  if (arch < 0 || std::string(gguf_get_val_str(g.get(), arch)) != "llama") throw Error(path + ": not a llama GGUF");
+  GgufModel m;
+  const int64_t name = gguf_find_key(g.get(), "general.name");
+  if (name >= 0) m.name = gguf_get_val_str(g.get(), name);
+  m.vocab = ReadVocabFromGguf(path);
+  LlamaConfig& c = m.config;
+  c.n_vocab = static_cast<int>(m.vocab.tokens.size());
+  c.n_embd = u32("llama.embedding_length");
+  c.n_layer = u32("llama.block_count");
+  c.n_head = u32("llama.attention.head_count");
+  c.n_head_kv = u32("llama.attention.head_count_kv");
+  c.n_ff = u32("llama.feed_forward_length");
+  c.n_ctx_train = u32("llama.context_length");
+  c.rope_theta = f32("llama.rope.freq_base");
+  c.rms_eps = f32("llama.attention.layer_norm_rms_epsilon");
+  const int64_t tmpl = gguf_find_key(g.get(), "tokenizer.chat_template");
+  if (tmpl >= 0) m.chat_template = gguf_get_val_str(g.get(), tmpl);
+  for (NamedTensor t : LlamaTensorLayout(c)) {
+    ggml_tensor* gt = ggml_get_tensor(ctx.get(), t.name.c_str());
+    if (!gt) throw Error(path + ": missing tensor " + t.name);
+    int64_t count = 1;
+    for (int64_t d : t.shape) count *= d;
+    if (ggml_nelements(gt) != count || gt->ne[0] != t.shape.back()) throw Error(path + ": tensor " + t.name + " has an unexpected shape");
+    t.data.resize(count);
+    if (gt->type == GGML_TYPE_F32) {
+      std::copy(static_cast<const float*>(gt->data), static_cast<const float*>(gt->data) + count, t.data.begin());
+    } else if (ggml_get_type_traits(gt->type)->to_float != nullptr) {
+      ggml_get_type_traits(gt->type)->to_float(gt->data, t.data.data(), count);
+    } else {
+      throw Error(path + ": tensor " + t.name + " has an unsupported type " + ggml_type_name(gt->type));
+    }
+    m.tensors.push_back(std::move(t));
+  }
+  return m;
+}
+
 }  // namespace relaygen

@@ -80,6 +80,12 @@ void WriteVocabGguf(const std::string& path, const BpeVocab& vocab, const std::s
 // when the file cannot be read or holds another kind of vocabulary.
 BpeVocab ReadVocabFromGguf(const std::string& path);
 
+// The weights of a llama GGUF (F32, F16 or Q8_0, dequantized to float) with its config, in
+// LlamaTensorLayout order and NamedTensor's outermost-first shapes: what a model was exported as,
+// so the logits check can run on exactly the weights llama.cpp sees. Throws relaygen::Error on a
+// file that is not a llama GGUF of the expected layout.
+GgufModel ReadLlamaGguf(const std::string& path);
+
 }  // namespace relaygen
 
 #endif  // RELAYGEN_TESTBED_GGUF_WRITER_H_

@@ -95,6 +95,21 @@ std::vector<NamedTensor> LlamaTorchImpl::ExportTensors() const {
   return out;
 }
 
+void LlamaTorchImpl::ImportTensors(const std::vector<NamedTensor>& tensors) {
+  torch::NoGradGuard no_grad;
+  for (auto& [name, p] : weights_) {
+    const NamedTensor* found = nullptr;
+    for (const NamedTensor& t : tensors) {
+      if (t.name == name) found = &t;
+    }
+    if (!found) throw Error("llama torch: import lacks " + name);
+    if (std::vector<int64_t>(p.sizes().begin(), p.sizes().end()) != found->shape) {
+      throw Error("llama torch: import has the wrong shape for " + name);
+    }
+    p.copy_(torch::from_blob(const_cast<float*>(found->data.data()), p.sizes(), torch::kFloat32));
+  }
+}
+
 std::vector<torch::Tensor> LlamaTorchImpl::DecayedParameters() const {
   std::vector<torch::Tensor> out;
   for (const auto& [name, p] : weights_) {

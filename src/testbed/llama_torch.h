@@ -31,6 +31,8 @@ class LlamaTorchImpl : public torch::nn::Module {
   const LlamaConfig& config() const { return config_; }
   // The weights in llama.cpp naming and layout (LlamaTensorLayout order), as float32 copies.
   std::vector<NamedTensor> ExportTensors() const;
+  // Replaces the weights with `tensors` (names and shapes as ExportTensors gives them).
+  void ImportTensors(const std::vector<NamedTensor>& tensors);
   // Parameters that get weight decay (matrices) and those that do not (norm gains).
   std::vector<torch::Tensor> DecayedParameters() const;
   std::vector<torch::Tensor> UndecayedParameters() const;

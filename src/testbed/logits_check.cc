@@ -18,7 +18,7 @@ struct ContextDeleter {
 }  // namespace
 
 LogitsComparison CompareLogitsWithLlamaCpp(LlamaTorch& model, const std::string& gguf_path,
-                                           const std::vector<int32_t>& tokens, int threads) {
+                                           const std::vector<int32_t>& tokens, int threads, bool flash_attn) {
   if (tokens.empty()) throw Error("logits check: no tokens");
   std::unique_ptr<llama_model, ModelDeleter> lm(llama_model_load_from_file(gguf_path.c_str(), llama_model_default_params()));
   if (!lm) throw Error("logits check: llama.cpp cannot load " + gguf_path);
@@ -31,6 +31,7 @@ LogitsComparison CompareLogitsWithLlamaCpp(LlamaTorch& model, const std::string&
   cp.n_batch = cp.n_ubatch = cp.n_ctx;
   cp.n_threads = cp.n_threads_batch = threads;
   cp.type_k = cp.type_v = GGML_TYPE_F32;
+  cp.flash_attn_type = flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
   std::unique_ptr<llama_context, ContextDeleter> ctx(llama_init_from_model(lm.get(), cp));
   if (!ctx) throw Error("logits check: cannot create a llama.cpp context");
   llama_batch batch = llama_batch_init(static_cast<int32_t>(n), 0, 1);

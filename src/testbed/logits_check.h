@@ -22,7 +22,8 @@ struct LogitsComparison {
 // model as F32 for an exact comparison. Throws relaygen::Error when the file cannot be loaded or
 // the vocabularies differ in size.
 LogitsComparison CompareLogitsWithLlamaCpp(LlamaTorch& model, const std::string& gguf_path,
-                                           const std::vector<int32_t>& tokens, int threads = 2);
+                                           const std::vector<int32_t>& tokens, int threads = 2,
+                                           bool flash_attn = false);
 
 }  // namespace relaygen
 

@@ -1,0 +1,160 @@
+// `relaygen report` on run files that `relaygen eval` wrote: the markdown tables, the CSV files and
+// the gnuplot plot, and bad input.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "eval/csv.h"
+#include "run_command.h"
+#include "test_models.h"
+
+namespace relaygen {
+namespace {
+
+std::string MakeTempDir() {
+  std::string pattern = ::testing::TempDir() + "/relaygen-report-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+  return pattern;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool HaveGnuplot() {
+  return RunCommand({"/bin/sh", "-c", "command -v gnuplot"}).exit_code == 0;
+}
+
+// Runs of the small and the large policy (greedy) on a three-problem dataset, written once for
+// all tests of this file.
+class ReportCommand : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(MakeTempDir());
+    {
+      std::ofstream out(*dir_ + "/tiny.jsonl");
+      out << "{\"id\": \"a\", \"problem\": \"What is 2 + 3?\", \"answer\": \"5\"}\n"
+             "{\"id\": \"b\", \"problem\": \"What is 4 + 4?\", \"answer\": \"8\"}\n"
+             "{\"id\": \"c\", \"problem\": \"What is 9 - 2?\", \"answer\": \"7\"}\n";
+    }
+    for (const char* policy : {"small", "large"}) {
+      const std::string run = *dir_ + "/" + policy + ".jsonl";
+      const CommandOutput r = RunCommand(
+          {RelaygenBinary(), "eval", "--dataset", *dir_ + "/tiny.jsonl", "--policy", policy,
+           "--small", TestModelPath("tiny.gguf"), "--large", TestModelPath("tiny-b.gguf"),
+           "--samples", "2", "--out", run, "-n", "16", "-t", "1", "--temp", "0"});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  static std::string Run(const char* policy) { return *dir_ + "/" + policy + ".jsonl"; }
+
+  static std::string* dir_;
+};
+
+std::string* ReportCommand::dir_ = nullptr;
+
+TEST_F(ReportCommand, TablesCsvAndPlot) {
+  ASSERT_TRUE(std::filesystem::exists(Run("small")) && std::filesystem::exists(Run("large")));
+  const std::string out_dir = MakeTempDir() + "/report";
+  const CommandOutput r = RunCommand(
+      {RelaygenBinary(), "report", Run("small"), Run("large"), "--out-dir", out_dir, "--csv", "--plot"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // Markdown: both tables, on stdout and in report.md.
+  const std::string md = r.out;
+  EXPECT_EQ(ReadFile(out_dir + "/report.md"), md);
+  const std::size_t accuracy = md.find("## Accuracy"), speed = md.find("## Speed");
+  ASSERT_NE(accuracy, std::string::npos) << md;
+  ASSERT_NE(speed, std::string::npos) << md;
+  ASSERT_LT(accuracy, speed);
+  const std::string accuracy_md = md.substr(accuracy, speed - accuracy), speed_md = md.substr(speed);
+  EXPECT_NE(accuracy_md.find("| Policy | tiny.jsonl |"), std::string::npos) << accuracy_md;
+  EXPECT_NE(accuracy_md.find("| small |"), std::string::npos) << accuracy_md;
+  EXPECT_NE(accuracy_md.find("| large |"), std::string::npos) << accuracy_md;
+  EXPECT_NE(accuracy_md.find("3x2"), std::string::npos) << "problems x samples: " << accuracy_md;
+  EXPECT_LT(accuracy_md.find("| small |"), accuracy_md.find("| large |")) << "paper order";
+  EXPECT_NE(speed_md.find("Speed-up over `large` on tiny.jsonl"), std::string::npos) << speed_md;
+  EXPECT_NE(speed_md.find("| large | 1.00 ± 0.00 | 3 | 100.0 |"), std::string::npos) << speed_md;
+  EXPECT_NE(speed_md.find("| small |"), std::string::npos) << speed_md;
+  EXPECT_NE(speed_md.find("| 3 | 0.0 |"), std::string::npos) << "small: 0% large tokens: " << speed_md;
+
+  // CSV: parse and check the cells.
+  const CsvTable acc = ReadCsvFile(out_dir + "/accuracy.csv");
+  ASSERT_EQ(acc.rows.size(), 2u);
+  std::map<std::string, std::vector<std::string>> by_policy;
+  for (const auto& row : acc.rows) {
+    EXPECT_EQ(row[acc.Column("dataset", "accuracy.csv")], "tiny.jsonl");
+    by_policy[row[acc.Column("policy", "accuracy.csv")]] = row;
+  }
+  ASSERT_EQ(by_policy.count("small"), 1u);
+  ASSERT_EQ(by_policy.count("large"), 1u);
+  for (const auto& [policy, row] : by_policy) {
+    EXPECT_EQ(row[acc.Column("problems", "accuracy.csv")], "3") << policy;
+    EXPECT_EQ(row[acc.Column("samples", "accuracy.csv")], "6") << policy;
+    EXPECT_EQ(row[acc.Column("samples_per_problem", "accuracy.csv")], "2") << policy;
+    const double pass = std::atof(row[acc.Column("pass_at_1", "accuracy.csv")].c_str());
+    EXPECT_GE(pass, 0) << policy;
+    EXPECT_LE(pass, 1) << policy;
+  }
+  const CsvTable sp = ReadCsvFile(out_dir + "/speed.csv");
+  ASSERT_EQ(sp.rows.size(), 2u);
+  for (const auto& row : sp.rows) {
+    const std::string policy = row[sp.Column("policy", "speed.csv")];
+    EXPECT_EQ(row[sp.Column("baseline", "speed.csv")], "large");
+    const double speedup = std::atof(row[sp.Column("speedup_mean", "speed.csv")].c_str());
+    const double utilization = std::atof(row[sp.Column("large_utilization", "speed.csv")].c_str());
+    EXPECT_GT(std::atof(row[sp.Column("mean_wall_ms", "speed.csv")].c_str()), 0) << policy;
+    if (policy == "large") {
+      EXPECT_DOUBLE_EQ(speedup, 1.0);
+      EXPECT_DOUBLE_EQ(utilization, 1.0);
+    } else {
+      EXPECT_EQ(policy, "small");
+      EXPECT_GT(speedup, 0);
+      EXPECT_DOUBLE_EQ(utilization, 0.0);
+    }
+  }
+
+  // The plot, when gnuplot is installed.
+  if (HaveGnuplot()) {
+    for (const char* ext : {"png", "svg"}) {
+      const std::string plot = out_dir + "/accuracy_vs_speedup." + ext;
+      ASSERT_TRUE(std::filesystem::exists(plot)) << plot << "\n" << r.err;
+      EXPECT_GT(std::filesystem::file_size(plot), 100u) << plot;
+    }
+    EXPECT_EQ(ReadFile(out_dir + "/accuracy_vs_speedup.png").substr(1, 3), "PNG");
+    EXPECT_NE(ReadFile(out_dir + "/accuracy_vs_speedup.svg").find("<svg"), std::string::npos);
+  }
+}
+
+TEST_F(ReportCommand, SameRunFileTwiceIsRefused) {
+  ASSERT_TRUE(std::filesystem::exists(Run("small")) && std::filesystem::exists(Run("large")));
+  const CommandOutput r = RunCommand({RelaygenBinary(), "report", Run("small"), Run("small")});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_LT(r.exit_code, 128) << r.err;
+  EXPECT_FALSE(r.err.empty());
+}
+
+TEST_F(ReportCommand, MissingRunFile) {
+  const CommandOutput r = RunCommand({RelaygenBinary(), "report", *dir_ + "/no-such-run.jsonl"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(r.exit_code, 128) << r.err;
+  EXPECT_NE(r.err.find("no-such-run.jsonl"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace relaygen
