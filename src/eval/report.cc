@@ -175,7 +175,8 @@ Report BuildReport(const std::vector<RunRecord>& records, const std::string& bas
       double var = 0;
       for (double r : ratios) var += (r - mean) * (r - mean);
       cell.speedup_mean = mean;
-      cell.speedup_std = ratios.size() > 1 ? std::sqrt(var / static_cast<double>(ratios.size() - 1)) : 0;
+      // Population std (numpy's default), the same convention as `relaygen bench`.
+      cell.speedup_std = std::sqrt(var / static_cast<double>(ratios.size()));
       cell.mean_wall_ms = wall_sum / static_cast<double>(ratios.size());
       double util = 0, tokens = 0;
       int lines = 0;

@@ -25,7 +25,7 @@ struct SpeedCell {
   std::string policy;
   int problems = 0;             // problems timed under both this policy and the baseline
   double speedup_mean = 0;      // mean over problems of baseline mean wall / policy mean wall
-  double speedup_std = 0;       // sample standard deviation over problems (0 for one problem)
+  double speedup_std = 0;       // population standard deviation over problems
   double large_utilization = 0; // mean over lines of large_utilization, in [0, 1]
   double mean_wall_ms = 0;      // mean over those problems of the policy's mean wall time
   double mean_tokens = 0;       // mean over lines of large_tokens + small_tokens
