@@ -4,22 +4,38 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 namespace relaygen {
-namespace {
-
-std::string Slurp(const std::string& path) {
+std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
-}  // namespace
+void ExpectError(const CommandOutput& result, const std::string& message) {
+  EXPECT_NE(result.exit_code, 0) << result.err;
+  EXPECT_LT(result.exit_code, 128) << "crashed: " << result.err;  // an error, not a signal
+  EXPECT_NE(result.err.find(message), std::string::npos) << "stderr: " << result.err;
+}
+
+std::vector<std::string> WithFlag(std::vector<std::string> args, const std::string& flag,
+                                  const std::string& value) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) {
+      args[i + 1] = value;
+      return args;
+    }
+  }
+  ADD_FAILURE() << "no " << flag << " in the arguments";
+  return args;
+}
 
 CommandOutput RunCommand(const std::vector<std::string>& argv, const std::string& stdin_text) {
   // Temporary files rather than pipes: no deadlock however much the child prints.
@@ -50,8 +66,8 @@ CommandOutput RunCommand(const std::vector<std::string>& argv, const std::string
   close(in_fd);
   CommandOutput result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = Slurp(out_path);
-  result.err = Slurp(err_path);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
   unlink(out_path);
   unlink(err_path);
   unlink(in_path);

@@ -19,6 +19,16 @@ CommandOutput RunCommand(const std::vector<std::string>& argv, const std::string
 // The relaygen executable of this build.
 std::string RelaygenBinary();
 
+// Expects a clean failure: non-zero exit (not a signal) with `message` in stderr.
+void ExpectError(const CommandOutput& result, const std::string& message);
+
+// `args` with the value after `flag` replaced (CLI11 refuses a repeated single-value option).
+std::vector<std::string> WithFlag(std::vector<std::string> args, const std::string& flag,
+                                  const std::string& value);
+
+// The whole file ("" if it cannot be read).
+std::string ReadFile(const std::string& path);
+
 }  // namespace relaygen
 
 #endif  // RELAYGEN_TESTS_RUN_COMMAND_H_

@@ -31,6 +31,13 @@ std::string RequireFile(const std::string& path, const char* what) {
 
 }  // namespace
 
+std::string TestDataPath(const std::string& name) {
+  const char* dir_env = std::getenv("RELAYGEN_TEST_DATA");
+  const std::string dir = dir_env && *dir_env ? dir_env : "testdata";
+  ::mkdir(dir.c_str(), 0755);  // may exist already
+  return dir + "/" + name;
+}
+
 std::string TestModelPath(const std::string& name, const std::vector<std::string>& args) {
   static const std::map<std::string, std::vector<std::string>> kStandard = {
       {"tiny.gguf", {"--seed", "1"}},
@@ -44,10 +51,7 @@ std::string TestModelPath(const std::string& name, const std::vector<std::string
     if (it == kStandard.end()) throw std::runtime_error("TestModelPath: unknown standard model " + name);
     tool_args = it->second;
   }
-  const char* dir_env = std::getenv("RELAYGEN_TEST_DATA");
-  const std::string dir = dir_env && *dir_env ? dir_env : "testdata";
-  ::mkdir(dir.c_str(), 0755);  // may exist already
-  const std::string path = dir + "/" + name;
+  const std::string path = TestDataPath(name);
   const std::string tool = RELAYGEN_MAKE_TEST_MODEL;
   struct stat model_st, tool_st;
   if (Stat(path, &model_st) && (!Stat(tool, &tool_st) || model_st.st_mtime >= tool_st.st_mtime)) return path;

@@ -22,6 +22,9 @@ namespace relaygen {
 // each distinct set of args its own name.
 std::string TestModelPath(const std::string& name = "tiny.gguf", const std::vector<std::string>& args = {});
 
+// Path of a scratch file `name` under $RELAYGEN_TEST_DATA (created if missing; "testdata" when unset).
+std::string TestDataPath(const std::string& name);
+
 // A vocab-only GGUF shipped with llama.cpp, e.g. LlamaVocabPath("ggml-vocab-qwen2.gguf").
 std::string LlamaVocabPath(const std::string& file);
 

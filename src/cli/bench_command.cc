@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -33,6 +34,7 @@ struct BenchFlags {
   Sampling sampling;
   LlamaOptions engine;
   bool json = false;
+  std::string out;
 };
 
 std::vector<std::string> SplitPolicies(const std::string& list) {
@@ -110,20 +112,21 @@ int RunBench(const BenchFlags& flags) {
     }
   }
   const std::vector<PolicySummary> rows = SummarizeLatency(runs, policies);
-  if (flags.json) {
-    nlohmann::json out = {{"dataset", flags.dataset}, {"problems", problems.size()}, {"runs", flags.runs},
-                          {"max_tokens", flags.max_tokens}, {"policies", nlohmann::json::array()}};
-    for (const PolicySummary& r : rows) {
-      out["policies"].push_back({{"policy", r.policy}, {"speedup", r.speedup}, {"speedup_std", r.speedup_std},
-                                 {"large_utilization", r.large_utilization}, {"efficiency", r.efficiency},
-                                 {"pass1", r.pass1}, {"mean_wall_ms", r.mean_wall_ms}, {"runs", r.runs},
-                                 {"large_ms_per_token", r.large_ms_per_token},
-                                 {"small_ms_per_token", r.small_ms_per_token}});
-    }
-    std::printf("%s\n", out.dump(2).c_str());
-  } else {
-    std::printf("%s", LatencyTable(rows).c_str());
+  nlohmann::json out = {{"dataset", flags.dataset}, {"problems", problems.size()}, {"runs", flags.runs},
+                        {"max_tokens", flags.max_tokens}, {"policies", nlohmann::json::array()}};
+  for (const PolicySummary& r : rows) {
+    out["policies"].push_back({{"policy", r.policy}, {"speedup", r.speedup}, {"speedup_std", r.speedup_std},
+                               {"large_utilization", r.large_utilization}, {"efficiency", r.efficiency},
+                               {"pass1", r.pass1}, {"mean_wall_ms", r.mean_wall_ms}, {"runs", r.runs},
+                               {"large_ms_per_token", r.large_ms_per_token},
+                               {"small_ms_per_token", r.small_ms_per_token}});
   }
+  if (!flags.out.empty()) {
+    std::ofstream file(flags.out);
+    file << out.dump(2) << "\n";
+    if (!file) throw Error("cannot write " + flags.out);
+  }
+  std::printf("%s", flags.json ? (out.dump(2) + "\n").c_str() : LatencyTable(rows).c_str());
   return 0;
 }
 
@@ -142,6 +145,7 @@ CommandMain SetupBench(CLI::App* sub) {
   AddSamplingFlags(sub, &flags->sampling);
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print JSON {policies: [...]} instead of a table");
+  sub->add_option("--out", flags->out, "Also write the JSON to this file");
   return [flags] { return RunBench(*flags); };
 }
 

@@ -62,24 +62,6 @@ struct BenchSetup {
   }
 };
 
-// args with the value of `flag` replaced (CLI11 refuses a repeated single-value option).
-std::vector<std::string> With(std::vector<std::string> args, const std::string& flag, const std::string& value) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == flag) {
-      args[i + 1] = value;
-      return args;
-    }
-  }
-  ADD_FAILURE() << "no " << flag;
-  return args;
-}
-
-void ExpectError(const CommandOutput& r, const std::string& message) {
-  EXPECT_NE(r.exit_code, 0) << r.err;
-  EXPECT_LT(r.exit_code, 128) << "crashed: " << r.err;
-  EXPECT_NE(r.err.find(message), std::string::npos) << "stderr: " << r.err;
-}
-
 TEST(BenchCommand, JsonSummaryOfRelayAndAllCues) {
   const BenchSetup setup;
   const CommandOutput r = RunCommand(setup.Args("relay,all-cues"));
@@ -132,7 +114,7 @@ TEST(BenchCommand, JsonSummaryOfRelayAndAllCues) {
 
 TEST(BenchCommand, TableWithoutJson) {
   const BenchSetup setup;
-  std::vector<std::string> args = With(setup.Args("large"), "--problems", "1");
+  std::vector<std::string> args = WithFlag(setup.Args("large"), "--problems", "1");
   args.pop_back();  // --json
   const CommandOutput r = RunCommand(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -149,17 +131,17 @@ TEST(BenchCommand, UnknownPolicy) {
 TEST(BenchCommand, EmptyDataset) {
   const BenchSetup setup;
   WriteFile(setup.dir + "/empty.jsonl", "");
-  ExpectError(RunCommand(With(setup.Args("relay"), "--dataset", setup.dir + "/empty.jsonl")), "has no problems");
+  ExpectError(RunCommand(WithFlag(setup.Args("relay"), "--dataset", setup.dir + "/empty.jsonl")), "has no problems");
 }
 
 TEST(BenchCommand, NonPositiveProblemsOrRuns) {
   const BenchSetup setup;
-  ExpectError(RunCommand(With(setup.Args("relay"), "--runs", "0")), "must be positive");
+  ExpectError(RunCommand(WithFlag(setup.Args("relay"), "--runs", "0")), "must be positive");
 }
 
 TEST(BenchCommand, MissingProfileForRelay) {
   const BenchSetup setup;
-  ExpectError(RunCommand(With(setup.Args("relay"), "--profile", setup.dir + "/missing-cues.json")),
+  ExpectError(RunCommand(WithFlag(setup.Args("relay"), "--profile", setup.dir + "/missing-cues.json")),
               "missing-cues.json");
 }
 

@@ -42,13 +42,6 @@ std::string MakeTempDir() {
   return pattern;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -97,27 +90,9 @@ std::vector<std::string> EvalArgs(const std::string& dataset, const std::string&
           "-n",             "24",       "-t",        "1",      "--temp",   "0"};
 }
 
-// args with the value of `flag` replaced (CLI11 refuses a repeated single-value option).
-std::vector<std::string> With(std::vector<std::string> args, const std::string& flag, const std::string& value) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == flag) {
-      args[i + 1] = value;
-      return args;
-    }
-  }
-  ADD_FAILURE() << "no " << flag;
-  return args;
-}
-
 CommandOutput Eval(std::vector<std::string> args) {
   args.insert(args.begin(), {RelaygenBinary(), "eval"});
   return RunCommand(args);
-}
-
-void ExpectError(const CommandOutput& r, const std::string& message) {
-  EXPECT_NE(r.exit_code, 0) << r.err;
-  EXPECT_LT(r.exit_code, 128) << "crashed: " << r.err;  // an error, not a signal
-  EXPECT_NE(r.err.find(message), std::string::npos) << "stderr: " << r.err;
 }
 
 // (id, sample) -> text of every line of a run file; fails the test on a duplicate.
@@ -367,19 +342,19 @@ TEST(EvalCommand, MalformedDatasetLineNamesFileAndLine) {
 TEST(EvalCommand, ZeroSamples) {
   const std::string dir = MakeTempDir();
   const auto args = EvalArgs(WriteDataset(dir, 2), dir + "/run.jsonl");
-  ExpectError(RunCommand(With(args, "--samples", "0")), "--samples must be positive");
+  ExpectError(RunCommand(WithFlag(args, "--samples", "0")), "--samples must be positive");
 }
 
 TEST(EvalCommand, MissingModelFile) {
   const std::string dir = MakeTempDir();
   const auto args = EvalArgs(WriteDataset(dir, 2), dir + "/run.jsonl");
-  ExpectError(RunCommand(With(args, "--small", dir + "/missing.gguf")), "cannot open model file");
+  ExpectError(RunCommand(WithFlag(args, "--small", dir + "/missing.gguf")), "cannot open model file");
 }
 
 TEST(EvalCommand, UnknownPolicy) {
   const std::string dir = MakeTempDir();
   const auto args = EvalArgs(WriteDataset(dir, 2), dir + "/run.jsonl");
-  ExpectError(RunCommand(With(args, "--policy", "r2r")), "r2r");
+  ExpectError(RunCommand(WithFlag(args, "--policy", "r2r")), "r2r");
 }
 
 }  // namespace

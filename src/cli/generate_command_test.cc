@@ -15,12 +15,6 @@ CommandOutput Generate(std::vector<std::string> args) {
   return RunCommand(args);
 }
 
-void ExpectError(const CommandOutput& r, const std::string& message) {
-  EXPECT_NE(r.exit_code, 0) << r.err;
-  EXPECT_LT(r.exit_code, 128) << "crashed: " << r.err;  // an error, not a signal
-  EXPECT_NE(r.err.find(message), std::string::npos) << "stderr: " << r.err;
-}
-
 TEST(GenerateCommand, JsonOutputHasEveryField) {
   const auto r = Generate({"-m", TestModelPath(), "-p", "So the sum is", "-n", "12", "--temp", "0", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

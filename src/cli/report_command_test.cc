@@ -24,13 +24,6 @@ std::string MakeTempDir() {
   return pattern;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool HaveGnuplot() {
   return RunCommand({"/bin/sh", "-c", "command -v gnuplot"}).exit_code == 0;
 }

@@ -111,12 +111,23 @@ struct TrainFlags {
   std::string f32_out;
   bool check_logits = false;
   std::string log;
+  std::string init;
 #ifdef RELAYGEN_HAVE_TESTBED_TRAINER
   TrainOptions train;
 #endif
 };
 
 #ifdef RELAYGEN_HAVE_TESTBED_TRAINER
+// 256 tokens of the test split's examples back to back.
+std::vector<int32_t> CheckTokens(const std::vector<TokenizedExample>& test) {
+  std::vector<int32_t> tokens;
+  for (size_t i = 0; tokens.size() < 256 && i < test.size(); ++i) {
+    tokens.insert(tokens.end(), test[i].tokens.begin(), test[i].tokens.end());
+  }
+  tokens.resize(std::min<size_t>(256, tokens.size()));
+  return tokens;
+}
+
 // libgomp busy-waits between parallel regions by default; when other processes share the cores
 // that makes training about 10x slower. It reads OMP_WAIT_POLICY once, when it is loaded, so the
 // process re-executes itself with the variable set (unless the user chose a policy).
@@ -167,6 +178,15 @@ int RunTrain(TrainFlags f) {
 
   torch::manual_seed(f.train.seed);
   LlamaTorch model(c);
+  if (!f.init.empty()) {
+    // Continue from a GGUF's weights (fresh optimizer state and schedule).
+    const GgufModel init = ReadLlamaGguf(f.init);
+    if (init.config.n_embd != c.n_embd || init.config.n_layer != c.n_layer || init.config.n_head != c.n_head ||
+        init.config.n_ff != c.n_ff || init.config.n_vocab != c.n_vocab) {
+      throw Error("--init " + f.init + " has another shape than --size " + f.size);
+    }
+    model->ImportTensors(init.tensors);
+  }
   std::unique_ptr<std::ofstream> log;
   if (!f.log.empty()) log = std::make_unique<std::ofstream>(f.log);
   const TrainResult r = Train(model, train, f.train, [&](const TrainLog& e) {
@@ -191,7 +211,7 @@ int RunTrain(TrainFlags f) {
                             {"n_layer", c.n_layer}, {"n_head", c.n_head},     {"n_ff", c.n_ff},
                             {"n_vocab", c.n_vocab}, {"parameters", c.ParameterCount()},
                             {"steps", f.train.steps}, {"batch", f.train.batch}, {"lr", f.train.lr},
-                            {"seed", f.train.seed}, {"threads", f.train.threads},
+                            {"seed", f.train.seed}, {"threads", f.train.threads}, {"init", f.init},
                             {"train_seconds", r.seconds}, {"train_tokens", r.tokens},
                             {"tokens_per_s", r.tokens / std::max(1e-9, r.seconds)},
                             {"final_train_loss", r.final_loss}, {"test_loss", test_loss}};
@@ -210,15 +230,6 @@ int RunTrain(TrainFlags f) {
   return 0;
 }
 
-// 256 tokens of the test split's examples back to back.
-std::vector<int32_t> CheckTokens(const std::vector<TokenizedExample>& test) {
-  std::vector<int32_t> tokens;
-  for (size_t i = 0; tokens.size() < 256 && i < test.size(); ++i) {
-    tokens.insert(tokens.end(), test[i].tokens.begin(), test[i].tokens.end());
-  }
-  tokens.resize(std::min<size_t>(256, tokens.size()));
-  return tokens;
-}
 
 struct CheckFlags {
   std::string model;
@@ -273,6 +284,7 @@ CommandMain SetupTrain(CLI::App* sub) {
   sub->add_option("--f32-out", f->f32_out, "Also write an F32 GGUF here");
   sub->add_flag("--check-logits", f->check_logits, "Compare llama.cpp's logits with libtorch's on 256 test tokens");
   sub->add_option("--log", f->log, "Write the training log here (JSON lines)");
+  sub->add_option("--init", f->init, "Start from this GGUF's weights (same shape) instead of random ones");
 #ifdef RELAYGEN_HAVE_TESTBED_TRAINER
   sub->add_option("--steps", f->train.steps, "Optimizer steps (fixed)")->capture_default_str();
   sub->add_option("--batch", f->train.batch, "Sequences per step")->capture_default_str();

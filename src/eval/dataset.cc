@@ -10,6 +10,7 @@
 
 #include "eval/csv.h"
 #include "util/error.h"
+#include "util/json_line.h"
 
 #ifndef RELAYGEN_SOURCE_DIR
 #define RELAYGEN_SOURCE_DIR "."
@@ -80,14 +81,8 @@ void ForEachJsonLine(const std::string& path, Fn fn) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (Strip(line).empty()) continue;
-    std::string where = path + ":" + std::to_string(number);
-    json object;
-    try {
-      object = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(where + ": invalid JSON: " + e.what());
-    }
-    if (!object.is_object()) throw Error(where + ": expected a JSON object");
+    const std::string where = path + ":" + std::to_string(number);
+    const json object = ParseJsonObjectLine(line, where);
     fn(object, where);
   }
 }

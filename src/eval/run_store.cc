@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "util/error.h"
+#include "util/json_line.h"
 
 namespace relaygen {
 
@@ -63,14 +64,8 @@ std::vector<RunRecord> ParseRunLines(const std::string& content, const std::stri
     std::string line = content.substr(start, end - start);
     start = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::string where = path + ":" + std::to_string(line_number);
-    json object;
-    try {
-      object = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(where + ": invalid JSON: " + e.what());
-    }
-    if (!object.is_object()) throw Error(where + ": expected a JSON object");
+    const std::string where = path + ":" + std::to_string(line_number);
+    const json object = ParseJsonObjectLine(line, where);
     RunRecord record = RunRecordFromJson(object, where);
     if (!keys.insert(KeyOf(record)).second) {
       throw Error(where + ": duplicate line for " + record.dataset + "/" + record.policy + " id " +

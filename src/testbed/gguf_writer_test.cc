@@ -12,6 +12,7 @@
 #include "llama.h"
 #include "testbed/bpe.h"
 #include "testbed/chat_template.h"
+#include "test_models.h"
 #include "util/error.h"
 
 namespace relaygen {
@@ -45,10 +46,7 @@ GgufModel SmallModel() {
   return m;
 }
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("RELAYGEN_TEST_DATA");
-  return std::string(dir && *dir ? dir : "/tmp") + "/" + name;
-}
+std::string TempPath(const std::string& name) { return TestDataPath(name); }
 
 ModelPtr Load(const std::string& path) {
   llama_model_params p = llama_model_default_params();

@@ -12,15 +12,13 @@
 #include "testbed/logits_check.h"
 #include "testbed/task.h"
 #include "testbed/tokenizer.h"
+#include "test_models.h"
 #include "util/error.h"
 
 namespace relaygen {
 namespace {
 
-std::string DataPath(const std::string& name) {
-  const char* dir = std::getenv("RELAYGEN_TEST_DATA");
-  return std::string(dir && *dir ? dir : "/tmp") + "/" + name;
-}
+std::string DataPath(const std::string& name) { return TestDataPath(name); }
 
 TEST(TrainerTest, TrainExportAndMatchLlamaCppLogits) {
   llama_log_set([](ggml_log_level, const char*, void*) {}, nullptr);
@@ -78,6 +76,17 @@ TEST(TrainerTest, TrainExportAndMatchLlamaCppLogits) {
   EXPECT_EQ(cmp.n_tokens, 256);
   EXPECT_LT(cmp.max_abs_diff, 1e-3);
   EXPECT_EQ(cmp.argmax_agree, 256);
+
+  // Reading the GGUF back gives the same weights and config (what `testbed check-logits` and
+  // `train --init` rely on).
+  const GgufModel back = ReadLlamaGguf(path);
+  EXPECT_EQ(back.config.n_head_kv, 2);
+  EXPECT_EQ(back.vocab.merges, vocab.merges);
+  LlamaTorch copy(back.config);
+  copy->ImportTensors(back.tensors);
+  const torch::Tensor input = torch::tensor(std::vector<int64_t>(tokens.begin(), tokens.begin() + 32)).unsqueeze(0);
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(model->forward(input), copy->forward(input)));
   std::remove(path.c_str());
   std::remove(vocab_path.c_str());
 }
