@@ -38,6 +38,8 @@ void AddEngineFlags(CLI::App* app, LlamaOptions* options) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("-b,--batch-size", options->n_batch, "Prompt-processing batch size")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app->add_option("--flash-attn", options->flash_attn, "Flash attention: on, off or auto (llama.cpp decides)")
+      ->capture_default_str()->check(CLI::IsMember({"on", "off", "auto"}));
 }
 
 std::string BundledModelPath(const std::string& file_name) {

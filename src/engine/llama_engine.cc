@@ -108,6 +108,9 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
   }
   if (resolved.n_ctx <= 0) resolved.n_ctx = std::min(llama_model_n_ctx_train(model), 16384);
   if (resolved.n_batch <= 0) throw Error("batch size must be positive");
+  if (resolved.flash_attn != "auto" && resolved.flash_attn != "on" && resolved.flash_attn != "off") {
+    throw Error("flash attention must be on, off or auto (got '" + resolved.flash_attn + "')");
+  }
   return std::unique_ptr<LlamaModel>(new LlamaModel(model, std::move(name), resolved));
 }
 

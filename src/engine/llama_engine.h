@@ -17,6 +17,9 @@ struct LlamaOptions {
   int n_ctx = 0;       // 0: the model's training context, capped at 16384
   int n_batch = 512;   // prompt-processing chunk
   bool f32_kv_cache = false;  // exact logits (tests comparing against a reference)
+  // "auto" (llama.cpp's choice), "on" or "off". On CPU, tiny models prefill short handoff texts
+  // about twice as fast with it off (docs/benchmarks.md).
+  std::string flash_attn = "auto";
 };
 
 class LlamaModel : public Model {

@@ -56,6 +56,9 @@ LlamaSession::LlamaSession(LlamaModel* model)
   params.n_threads = o.n_threads;
   params.n_threads_batch = o.n_threads;
   params.no_perf = true;
+  params.flash_attn_type = o.flash_attn == "on"    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                           : o.flash_attn == "off" ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                   : LLAMA_FLASH_ATTN_TYPE_AUTO;
   if (o.f32_kv_cache) {
     params.type_k = GGML_TYPE_F32;
     params.type_v = GGML_TYPE_F32;
