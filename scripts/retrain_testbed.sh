@@ -8,13 +8,15 @@
 #   INSTALL=1 scripts/retrain_testbed.sh       # also copy the models and splits into models/
 #
 # Environment: RELAYGEN (the relaygen binary, default build/bin/relaygen), OUT, THREADS_LARGE (2),
-# THREADS_SMALL (1), STEPS (1200). The seeds and hyper-parameters are those of models/README.md.
+# THREADS_SMALL (1). The recipe (steps, stages, seeds, learning rates) is the one of models/README.md:
+# the small model 1200 steps; the large model in stages, each continuing from the previous one's
+# F32 weights with a fresh warmup + cosine schedule (LARGE_STAGES: "steps:lr:warmup:seed ...").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RELAYGEN=${RELAYGEN:-$ROOT/build/bin/relaygen}
 OUT=${OUT:-$ROOT/build/testbed-retrain}
-STEPS=${STEPS:-1200}
+LARGE_STAGES=${LARGE_STAGES:-"700:3e-3:50:1 600:2e-3:20:2"}
 THREADS_LARGE=${THREADS_LARGE:-2}
 THREADS_SMALL=${THREADS_SMALL:-1}
 # libgomp's busy-waiting makes training ~10x slower on a shared machine (relaygen also sets this).
@@ -30,17 +32,26 @@ start=$(date +%s)
 echo "[retrain] data -> $OUT/data"
 "$RELAYGEN" testbed data --out "$OUT/data" --seed 1 --n-train 60000 --n-calibration 40 --n-test 300
 
-train() {  # size threads
-  "$RELAYGEN" testbed train --data "$OUT/data" --size "$1" --steps "$STEPS" --warmup 100 --lr 3e-3 --batch 16 \
-    --seed 1 --threads "$2" --type f16 --out "$OUT/testbed-$1.gguf" --f32-out "$OUT/testbed-$1-f32.gguf" \
-    --check-logits --log "$OUT/$1.log.jsonl" > "$OUT/$1.train.json" 2> "$OUT/$1.train.err"
-}
 echo "[retrain] training small and large (logs: $OUT/*.train.err)"
-train small "$THREADS_SMALL" &
+"$RELAYGEN" testbed train --data "$OUT/data" --size small --steps 1200 --warmup 100 --lr 3e-3 --batch 16 \
+  --seed 1 --threads "$THREADS_SMALL" --type f16 --out "$OUT/testbed-small.gguf" \
+  --f32-out "$OUT/testbed-small-f32.gguf" --check-logits --log "$OUT/small.log.jsonl" \
+  > "$OUT/small.train.json" 2> "$OUT/small.train.err" &
 small_pid=$!
-train large "$THREADS_LARGE"
+init=()
+stage=0
+for spec in $LARGE_STAGES; do
+  IFS=: read -r steps lr warmup seed <<< "$spec"
+  stage=$((stage + 1))
+  "$RELAYGEN" testbed train --data "$OUT/data" --size large --steps "$steps" --warmup "$warmup" --lr "$lr" \
+    --batch 16 --seed "$seed" --threads "$THREADS_LARGE" --type f16 "${init[@]}" \
+    --out "$OUT/testbed-large.gguf" --f32-out "$OUT/testbed-large-f32.gguf" --check-logits \
+    --log "$OUT/large.stage$stage.log.jsonl" > "$OUT/large.stage$stage.train.json" 2> "$OUT/large.stage$stage.train.err"
+  cp "$OUT/testbed-large-f32.gguf" "$OUT/testbed-large-stage$stage-f32.gguf"
+  init=(--init "$OUT/testbed-large-stage$stage-f32.gguf")
+done
 wait "$small_pid"
-cat "$OUT/small.train.json" "$OUT/large.train.json"
+cat "$OUT/small.train.json" "$OUT"/large.stage*.train.json
 
 for size in large small; do
   echo "[retrain] eval $size (greedy, test split)"
