@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RELAYGEN=${RELAYGEN:-$ROOT/build/bin/relaygen}
 OUT=${OUT:-$ROOT/build/testbed-retrain}
-LARGE_STAGES=${LARGE_STAGES:-"700:3e-3:50:1 600:2e-3:20:2"}
+LARGE_STAGES=${LARGE_STAGES:-"700:3e-3:50:1 600:2e-3:20:2 450:1.5e-3:20:3"}
 THREADS_LARGE=${THREADS_LARGE:-2}
 THREADS_SMALL=${THREADS_SMALL:-1}
 # libgomp's busy-waiting makes training ~10x slower on a shared machine (relaygen also sets this).

@@ -31,7 +31,7 @@ void AddSamplingFlags(CLI::App* app, Sampling* sampling) {
 }
 
 void AddEngineFlags(CLI::App* app, LlamaOptions* options) {
-  app->add_option("-t,--threads", options->n_threads, "CPU threads; 0 = all cores")
+  app->add_option("-t,--threads", options->n_threads, "CPU threads; 0 = all cores (one for models under 20M parameters)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("-c,--ctx-size", options->n_ctx,
                   "Context window in tokens; 0 = the model's training context, capped at 16384")

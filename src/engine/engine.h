@@ -112,7 +112,9 @@ class Session {
   virtual ~Session() = default;
 
   // Continues `transcript` by one segment. Throws relaygen::Error on invalid requests (empty stop,
-  // max_tokens <= 0) or when the transcript does not fit the context. The transcript is bytes:
+  // max_tokens <= 0), and ContextOverflow when a fresh session's transcript does not fit the
+  // context. A session that has already evaluated part of the transcript instead returns an empty
+  // segment with context_full set: generated text filling the window is a normal end. The transcript is bytes:
   // models may emit broken UTF-8, so validating user input is the caller's job.
   virtual Segment Generate(const std::string& transcript, const SegmentRequest& request,
                            const TextCallback& on_text = {}) = 0;

@@ -105,6 +105,9 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
     resolved.n_threads = env != nullptr && std::atoi(env) > 0
                              ? std::atoi(env)
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // On models this small a decode step is a fraction of a millisecond and synchronising worker
+    // threads costs more than they save (much more on a busy machine): use one.
+    if (env == nullptr && llama_model_n_params(model) < 20'000'000) resolved.n_threads = 1;
   }
   if (resolved.n_ctx <= 0) resolved.n_ctx = std::min(llama_model_n_ctx_train(model), 16384);
   if (resolved.n_batch <= 0) throw Error("batch size must be positive");

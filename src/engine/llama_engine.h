@@ -13,7 +13,7 @@ struct llama_model;
 namespace relaygen {
 
 struct LlamaOptions {
-  int n_threads = 0;   // 0: $RELAYGEN_THREADS if set, else all cores
+  int n_threads = 0;   // 0: $RELAYGEN_THREADS if set, else all cores (1 for models < 20M params)
   int n_ctx = 0;       // 0: the model's training context, capped at 16384
   int n_batch = 512;   // prompt-processing chunk
   bool f32_kv_cache = false;  // exact logits (tests comparing against a reference)

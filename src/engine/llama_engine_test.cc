@@ -266,6 +266,21 @@ TEST(LlamaEngine, PromptLongerThanContextIsAClearError) {
   }
 }
 
+TEST(LlamaEngine, GeneratedTextFillingTheContextEndsTheSegmentWithoutError) {
+  LlamaOptions options;
+  options.n_ctx = 64;
+  auto model = LlamaModel::Open(TestModelPath(), options);
+  auto session = model->NewSession();
+  const Segment first = session->Generate(kPrompt, Greedy(8));
+  // Another party appends more text than the window holds: that ends the segment, not the run.
+  std::string more;
+  for (int i = 0; i < 40; ++i) more += " so the sum is";
+  const Segment second = session->Generate(kPrompt + first.text + more, Greedy(8));
+  EXPECT_TRUE(second.context_full);
+  EXPECT_TRUE(second.tokens.empty());
+  EXPECT_EQ(second.stop_reason, StopReason::kLength);
+}
+
 TEST(LlamaEngine, MissingAndCorruptModelFilesAreClearErrors) {
   EXPECT_THROW(LlamaModel::Open("/nonexistent/model.gguf"), Error);
   const std::string dir = ::testing::TempDir();

@@ -220,8 +220,8 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
   }
   const size_t total = keep + fresh.size();
   if (total + 1 > static_cast<size_t>(n_ctx())) {
-    throw Error("the prompt has " + std::to_string(total) + " tokens, more than the context of " +
-                std::to_string(n_ctx()) + " allows (raise -c/--ctx-size)");
+    throw ContextOverflow("the prompt has " + std::to_string(total) + " tokens, more than the context of " +
+                          std::to_string(n_ctx()) + " allows (raise -c/--ctx-size)");
   }
   if (fresh.empty() && keep > 0 && !(keep == tokens_.size() && logits_ready_)) {
     // Nothing new, but no fresh logits for the last token: evaluate it again.
@@ -280,7 +280,16 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
   StopMatcher matcher(request.stops, request.min_tokens, transcript);
   Segment seg;
   auto start = Clock::now();
-  const SyncStats sync = Sync(transcript);
+  SyncStats sync;
+  try {
+    sync = Sync(transcript);
+  } catch (const ContextOverflow&) {
+    // Text written by the models themselves filled the window: a normal end, not an error.
+    if (tokens_.empty() && text_.empty()) throw;  // a fresh session given a prompt that never fit
+    seg.context_full = true;
+    seg.prefill_ms = MsSince(start);
+    return seg;
+  }
   seg.n_reused = sync.reused;
   seg.n_prefilled = sync.prefilled;
   seg.prefill_ms = MsSince(start);

@@ -13,6 +13,12 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// The text given to a model does not fit its context window.
+class ContextOverflow : public Error {
+ public:
+  explicit ContextOverflow(const std::string& message) : Error(message) {}
+};
+
 }  // namespace relaygen
 
 #endif  // RELAYGEN_UTIL_ERROR_H_
