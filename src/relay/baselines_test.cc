@@ -7,23 +7,12 @@
 #include "relay/spec_thinking.h"
 #include "relay/token_router.h"
 #include "util/error.h"
+#include "relay/policy_test_util.h"
 
 namespace relaygen {
 namespace {
 
 const std::string kPrompt = "P\n";
-
-void CheckInvariants(const PolicyResult& r) {
-  std::string joined;
-  int large = 0, small = 0;
-  for (const SegmentRecord& s : r.segments) {
-    joined += s.text;
-    (s.writer == Writer::kLarge ? large : small) += s.tokens;
-  }
-  EXPECT_EQ(joined, r.text);
-  EXPECT_EQ(large, r.stats.large_tokens);
-  EXPECT_EQ(small, r.stats.small_tokens);
-}
 
 TEST(SpecThinkingTest, Sentiment) {
   SpecThinkingConfig c;
@@ -56,7 +45,7 @@ TEST(SpecThinkingTest, FlaggedPeekHandsTheStretchToLarge) {
   ScriptedSession large({"L1", " L2", " L3", "<eos>"});
   SpecThinkingPolicy policy(&large, &small, c);
   const PolicyResult r = policy.Run(kPrompt, Sampling{}, 100);
-  CheckInvariants(r);
+  ExpectRunInvariants(r);
   EXPECT_EQ(r.text, "a b\n\nL1 L2 c\n\n d e f</think>7");
   EXPECT_EQ(r.stats.large_tokens, 2);
   EXPECT_EQ(r.stats.discarded_tokens, 3);  // the flagged peek
@@ -82,7 +71,7 @@ TEST(SpecThinkingTest, RecapAfterNegativeSteps) {
   c.negative_keywords = {"wait", "hmm"};
   SpecThinkingPolicy policy(&large, &small, c);
   const PolicyResult r = policy.Run(kPrompt, Sampling{}, 100);
-  CheckInvariants(r);
+  ExpectRunInvariants(r);
   // Large's " hmm" is negative → 1 negative step → at the next trigger the recap runs.
   EXPECT_NE(r.text.find(" Recap: R1 R2"), std::string::npos) << r.text;
   bool inserted = false;
@@ -97,7 +86,7 @@ TEST(TokenRouterTest, LowMarginTokensGoToLarge) {
   std::string streamed;
   const PolicyResult r =
       policy.Run(kPrompt, Sampling{}, 100, [&](Writer, std::string_view t) { streamed += t; });
-  CheckInvariants(r);
+  ExpectRunInvariants(r);
   // Small proposes one token per step; its " b" and " d" are overruled and the large writes.
   EXPECT_EQ(r.text, "a B c D");
   EXPECT_EQ(streamed, r.text);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "relay/policy_test_util.h"
 #include "relay/scripted_session.h"
 #include "util/error.h"
 
@@ -9,22 +10,6 @@ namespace relaygen {
 namespace {
 
 const std::string kPrompt = "<|user|>q\n<|assistant|>\n";
-
-// Invariants every run must satisfy, whatever the script.
-void CheckInvariants(const PolicyResult& r) {
-  std::string joined;
-  int large = 0, small = 0;
-  for (const SegmentRecord& s : r.segments) {
-    joined += s.text;
-    (s.writer == Writer::kLarge ? large : small) += s.tokens;
-    if (s.inserted) {
-      EXPECT_EQ(s.tokens, 0);
-    }
-  }
-  EXPECT_EQ(joined, r.text);
-  EXPECT_EQ(large, r.stats.large_tokens);
-  EXPECT_EQ(small, r.stats.small_tokens);
-}
 
 struct Streamed {
   std::string text;
@@ -41,7 +26,7 @@ PolicyResult RunRelay(ScriptedSession& large, ScriptedSession& small, int max_to
     (w == Writer::kLarge ? streamed->large_text : streamed->small_text) += t;
   };
   PolicyResult r = relay.Run(kPrompt, Sampling{}, max_tokens, on_text);
-  CheckInvariants(r);
+  ExpectRunInvariants(r);
   if (streamed != nullptr) {
     EXPECT_EQ(streamed->text, r.text);
   }
@@ -298,7 +283,7 @@ TEST(SingleModelPolicyTest, ReasoningThenAnswerOnOneModel) {
   ScriptedSession model({"<think>\n", "Now", " x", ".", "</think>", "\n\n", "4", "<eos>"});
   SingleModelPolicy policy("large", &model, Writer::kLarge);
   const PolicyResult r = policy.Run(kPrompt, Sampling{}, 100);
-  CheckInvariants(r);
+  ExpectRunInvariants(r);
   ASSERT_EQ(r.segments.size(), 2u);
   EXPECT_FALSE(r.segments[0].answer);
   EXPECT_TRUE(r.segments[1].answer);
