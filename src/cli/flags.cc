@@ -69,6 +69,9 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {
 void AddPolicyFlags(CLI::App* app, PolicyFlags* flags) {
   app->add_flag("--raw-handoff", flags->raw_handoff,
                 "Hand over text as the reference does: no token healing after a cue ending in a space");
+  app->add_flag("--no-prefill-ahead", flags->no_prefill_ahead,
+                "The idle model does not read along while the other writes: each handoff prefills all "
+                "the text it has not seen, as the reference does");
   app->add_flag("--substring-match", flags->substring_match,
                 "Cues fire inside words too, as the reference's plain stop strings (`Now` in `Nowhere`)");
   app->add_option("--spec-config", flags->spec_config, "spec-thinking settings (JSON; see docs/relay.md)");
@@ -82,6 +85,7 @@ PolicyOptions MakePolicyOptions(const PolicyFlags& flags, const std::vector<std:
                                 const std::string& profile_path) {
   PolicyOptions options;
   options.raw_handoff = flags.raw_handoff;
+  options.prefill_ahead = !flags.no_prefill_ahead;
   options.match = flags.substring_match ? CueMatch::kSubstring : CueMatch::kWordBoundary;
   options.token_router.threshold = flags.router_threshold;
   if (!flags.spec_config.empty()) options.spec_thinking = LoadSpecThinkingConfig(flags.spec_config);

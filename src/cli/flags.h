@@ -30,9 +30,10 @@ struct PairFlags {
 };
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
 
-// --raw-handoff --substring-match --spec-config --router-threshold: how the policies behave.
+// --raw-handoff --no-prefill-ahead --substring-match --spec-config --router-threshold: how the policies behave.
 struct PolicyFlags {
   bool raw_handoff = false;
+  bool no_prefill_ahead = false;
   bool substring_match = false;
   std::string spec_config;
   float router_threshold = TokenRouterOptions{}.threshold;

@@ -62,9 +62,9 @@ int RunRelay(const RelayFlags& flags) {
   const RunStats& s = result.stats;
   std::fprintf(stderr,
                "[relay] %s | large %d + small %d tokens (large %.1f%%) | switches L->S %d, S->L %d | "
-               "handoff prefill %d tokens | %.0f ms%s\n",
+               "handoff prefill %d tokens (+%d read ahead) | %.0f ms%s\n",
                flags.policy.c_str(), s.large_tokens, s.small_tokens, 100.0 * s.large_utilization,
-               s.switches_l_to_s, s.switches_s_to_l, s.handoff_prefill_tokens, s.wall_ms,
+               s.switches_l_to_s, s.switches_s_to_l, s.handoff_prefill_tokens, s.ahead_prefill_tokens, s.wall_ms,
                color ? " | small model's text in cyan" : "");
   return 0;
 }

@@ -100,6 +100,12 @@ struct TokenScore {
   float p_token = 0;   // probability the model gave this token
 };
 
+// What a Prefill call evaluated.
+struct PrefillResult {
+  int n_prefilled = 0;  // tokens evaluated (0 when the text was already cached)
+  double ms = 0;
+};
+
 struct ScoreResult {
   std::vector<TokenScore> tokens;
   int n_reused = 0;     // context tokens kept from the KV cache
@@ -118,6 +124,16 @@ class Session {
   // models may emit broken UTF-8, so validating user input is the caller's job.
   virtual Segment Generate(const std::string& transcript, const SegmentRequest& request,
                            const TextCallback& on_text = {}) = 0;
+
+  // Evaluates `text`, the start of a transcript this session will continue later, so that the
+  // later Generate prefills only what follows it: the relay uses it to let the idle model read
+  // what the active one writes (relay/transcript_follower.h). Cached text that `text` is a prefix
+  // of is kept as it is. May be called from another thread than the other calls, never at the
+  // same time as them. Engines without a local cache keep the default, which does nothing.
+  virtual PrefillResult Prefill(const std::string& text) {
+    (void)text;
+    return {};
+  }
 
   // Teacher-forces `continuation` after `context` and scores every continuation token.
   virtual ScoreResult Score(const std::string& context, const std::string& continuation) = 0;

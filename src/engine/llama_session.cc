@@ -352,6 +352,17 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
   return seg;
 }
 
+PrefillResult LlamaSession::Prefill(const std::string& text) {
+  // Text the cache already covers (a prefix of it included) needs nothing: Sync would cut the
+  // cache back to `text` and re-evaluate its last token for logits nobody asked for.
+  if (text.size() <= text_.size() && text_.compare(0, text.size(), text) == 0) return {};
+  const auto start = Clock::now();
+  PrefillResult result;
+  result.n_prefilled = Sync(text).prefilled;
+  result.ms = MsSince(start);
+  return result;
+}
+
 ScoreResult LlamaSession::Score(const std::string& context, const std::string& continuation) {
   ScoreResult result;
   const auto start = Clock::now();

@@ -40,6 +40,10 @@ struct RunStats {
   double large_utilization = 0;  // large_tokens / (large_tokens + small_tokens)
   double wall_ms = 0;
   int handoff_prefill_tokens = 0;  // tokens prefilled at handoffs (excludes the first prompt prefill)
+  // Tokens the idle model prefilled in the background while the other one wrote (prefill ahead),
+  // and the time that took on the worker thread (not on the request's critical path).
+  int ahead_prefill_tokens = 0;
+  double ahead_prefill_ms = 0;
   double prompt_prefill_ms = 0;    // the large (or only) model's first prefill of the prompt
   // Tokens generated but not kept in the output (spec-thinking's rejected peeks, token-router's
   // overruled small-model proposals): compute spent, not part of the budget.

@@ -38,6 +38,7 @@ std::unique_ptr<Policy> MakePolicy(const std::string& name, Session* large, Sess
   relay.name = name;
   relay.match = options.match;
   relay.raw_handoff = options.raw_handoff;
+  relay.prefill_ahead = options.prefill_ahead;
   relay.min_large_tokens = options.min_large_tokens;
   if (name == "relay") {
     if (options.cues.empty()) throw Error("policy relay needs switch cues (a cue profile with selected cues)");

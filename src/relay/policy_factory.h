@@ -18,6 +18,7 @@ struct PolicyOptions {
   std::vector<std::string> cues;  // relay: the profile's selected cues
   CueMatch match = CueMatch::kWordBoundary;
   bool raw_handoff = false;
+  bool prefill_ahead = true;  // relay, all-cues, answer-only: see RelayOptions
   int min_large_tokens = 5;
   SpecThinkingConfig spec_thinking;
   TokenRouterOptions token_router;

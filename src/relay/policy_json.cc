@@ -11,6 +11,8 @@ nlohmann::ordered_json RunStatsToJson(const RunStats& s) {
   j["large_utilization"] = s.large_utilization;
   j["wall_ms"] = s.wall_ms;
   j["handoff_prefill_tokens"] = s.handoff_prefill_tokens;
+  j["ahead_prefill_tokens"] = s.ahead_prefill_tokens;
+  j["ahead_prefill_ms"] = s.ahead_prefill_ms;
   j["prompt_prefill_ms"] = s.prompt_prefill_ms;
   j["discarded_tokens"] = s.discarded_tokens;
   return j;

@@ -15,6 +15,38 @@ size_t TrailingBlanks(const std::string& s) {
   return n;
 }
 
+// Prefill ahead for one Run: before a model writes, its own follower hands its session back and
+// the other model's follower starts reading along. The destructor takes both sessions back, so
+// they are the caller's again however Run ends.
+class ReadAlong {
+ public:
+  ReadAlong(TranscriptFollower* large, TranscriptFollower* small, RunRecorder* rec)
+      : large_(large), small_(small), rec_(rec) {}
+  ~ReadAlong() {
+    if (large_ != nullptr) large_->Pause();
+    if (small_ != nullptr) small_->Pause();
+  }
+
+  // The stream callback for `writer`'s next Generate. Without `follow`, nobody reads along.
+  TextCallback Turn(Writer writer, bool follow) {
+    TranscriptFollower* own = writer == Writer::kLarge ? large_ : small_;
+    TranscriptFollower* other = writer == Writer::kLarge ? small_ : large_;
+    if (own != nullptr) rec_->AddAheadPrefill(own->Pause());
+    TextCallback stream = rec_->Stream(writer);
+    if (other == nullptr || !follow) return stream;
+    other->Follow(rec_->transcript());
+    return [other, stream](std::string_view text) {
+      other->Append(text);
+      return stream(text);
+    };
+  }
+
+ private:
+  TranscriptFollower* large_;
+  TranscriptFollower* small_;
+  RunRecorder* rec_;
+};
+
 }  // namespace
 
 const char* const kForcedThinkEnd = "\n</think>";
@@ -53,12 +85,17 @@ RelayController::RelayController(Session* large, Session* small, RelayOptions op
       large_stops_(LargeModeStops(options_)),
       small_stops_(SmallModeStops()) {
   if (large_ == nullptr || small_ == nullptr) throw Error("relay needs a large and a small model");
+  if (options_.prefill_ahead) {
+    large_follower_ = std::make_unique<TranscriptFollower>(large_);
+    small_follower_ = std::make_unique<TranscriptFollower>(small_);
+  }
 }
 
 PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sampling,
                                   int max_tokens,
                                   const std::function<void(Writer, std::string_view)>& on_text) {
   RunRecorder rec(prompt, sampling, max_tokens, on_text);
+  ReadAlong read_along(large_follower_.get(), small_follower_.get(), &rec);
   bool large_mode = true;
   bool think_closed = false;
   bool context_full = false;
@@ -75,7 +112,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     request.stops = large_mode ? large_stops_ : small_stops_;
     request.first_token_prefix = heal;
     heal.clear();
-    const Segment seg = session->Generate(rec.transcript(), request, rec.Stream(writer));
+    const Segment seg = session->Generate(rec.transcript(), request, read_along.Turn(writer, true));
 
     if (seg.stop_reason != StopReason::kStop) {
       rec.Add(writer, false, seg, seg.text, EndReason(seg));
@@ -112,7 +149,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     SegmentRequest request;
     request.sampling = rec.NextSampling();
     request.max_tokens = rec.remaining();
-    const Segment seg = small_->Generate(rec.transcript(), request, rec.Stream(Writer::kSmall));
+    const Segment seg = small_->Generate(rec.transcript(), request, read_along.Turn(Writer::kSmall, false));
     rec.Add(Writer::kSmall, true, seg, seg.text, EndReason(seg));
   }
   return rec.Finish();

@@ -7,12 +7,14 @@
 #ifndef RELAYGEN_RELAY_RELAY_CONTROLLER_H_
 #define RELAYGEN_RELAY_RELAY_CONTROLLER_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/engine.h"
 #include "relay/cue_regions.h"
 #include "relay/policy.h"
+#include "relay/transcript_follower.h"
 
 namespace relaygen {
 
@@ -25,6 +27,9 @@ struct RelayOptions {
   // small model's first token must supply it (token healing).
   bool raw_handoff = false;
   int min_large_tokens = 5;  // per L turn before a cue may stop it (the reference's min_tokens)
+  // The model not writing reads along on a worker thread (transcript_follower.h), so a handoff
+  // prefills only the last word or two. The reference prefills everything at the handoff.
+  bool prefill_ahead = true;
 };
 
 // Stops of mode L: the cues (word-boundary unless kSubstring), then `</think>` (immediate).
@@ -51,6 +56,8 @@ class RelayController : public Policy {
   RelayOptions options_;
   std::vector<Stop> large_stops_;
   std::vector<Stop> small_stops_;
+  std::unique_ptr<TranscriptFollower> large_follower_;  // null without prefill_ahead
+  std::unique_ptr<TranscriptFollower> small_follower_;
 };
 
 // One model writes everything: reasoning up to `</think>`, then the answer. Two segments so the

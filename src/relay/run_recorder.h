@@ -12,6 +12,7 @@
 
 #include "engine/engine.h"
 #include "relay/policy.h"
+#include "relay/transcript_follower.h"
 
 namespace relaygen {
 
@@ -54,6 +55,12 @@ class RunRecorder {
   void BackOff(size_t n);
 
   void AddDiscarded(int tokens) { result_.stats.discarded_tokens += tokens; }
+
+  // Background prefill an idle model did while the other one wrote (prefill ahead).
+  void AddAheadPrefill(const FollowStats& stats) {
+    result_.stats.ahead_prefill_tokens += stats.tokens;
+    result_.stats.ahead_prefill_ms += stats.ms;
+  }
 
   // Finalizes the totals (switches, utilization, wall time) and returns the record.
   PolicyResult Finish();

@@ -1,0 +1,63 @@
+// `relaygen relay` on the bundled testbed pair, as a user runs it with no model arguments.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "run_command.h"
+
+namespace relaygen {
+namespace {
+
+const char* kProblem =
+    "Ruby has 42 stickers. Then she uses 33 stickers. Next, she finds 74 stickers. Then she wins 11 "
+    "stickers. Now she loses 34 stickers. Next, she loses 40 stickers. How many stickers does Ruby "
+    "have now? Please reason step by step, and put your final answer within \\boxed{}.";
+
+nlohmann::json Relay(std::vector<std::string> args) {
+  args.insert(args.begin(), {RelaygenBinary(), "relay", "-p", kProblem, "--temp", "0", "-t", "1", "--json"});
+  const CommandOutput r = RunCommand(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("[relay]"), std::string::npos) << r.err;
+  return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::object();
+}
+
+TEST(RelayCommand, JsonRecordOfARelayOnTheBundledPair) {
+  const nlohmann::json j = Relay({});
+  ASSERT_TRUE(j.contains("stats"));
+  EXPECT_EQ(j["policy"], "relay");
+  const auto& s = j["stats"];
+  for (const char* key : {"large_tokens", "small_tokens", "switches_l_to_s", "switches_s_to_l",
+                          "large_utilization", "wall_ms", "handoff_prefill_tokens", "ahead_prefill_tokens"}) {
+    EXPECT_TRUE(s.contains(key)) << key;
+  }
+  EXPECT_GT(s["switches_l_to_s"].get<int>(), 0) << j["text"];
+  std::string joined;
+  int large = 0, small = 0;
+  for (const auto& seg : j["segments"]) {
+    joined += seg["text"].get<std::string>();
+    (seg["writer"] == "large" ? large : small) += seg["tokens"].get<int>();
+  }
+  EXPECT_EQ(joined, j["text"]);
+  EXPECT_EQ(large, s["large_tokens"].get<int>());
+  EXPECT_EQ(small, s["small_tokens"].get<int>());
+  EXPECT_NE(j["text"].get<std::string>().find("</think>"), std::string::npos);
+}
+
+TEST(RelayCommand, PrefillAheadLeavesOnlyTheLastWordForTheHandoff) {
+  const nlohmann::json ahead = Relay({});
+  const nlohmann::json at_handoff = Relay({"--no-prefill-ahead"});
+  ASSERT_TRUE(ahead.contains("stats") && at_handoff.contains("stats"));
+  // The same tokens end up in each model's cache, so greedy decoding writes the same text.
+  EXPECT_EQ(ahead["text"], at_handoff["text"]);
+  const auto& a = ahead["stats"];
+  const auto& b = at_handoff["stats"];
+  EXPECT_EQ(b["ahead_prefill_tokens"].get<int>(), 0);
+  EXPECT_EQ(a["handoff_prefill_tokens"].get<int>() + a["ahead_prefill_tokens"].get<int>(),
+            b["handoff_prefill_tokens"].get<int>());
+  // Read ahead covers the prompt and all but the unfinished last word of each turn.
+  const int handoffs = a["switches_l_to_s"].get<int>() + a["switches_s_to_l"].get<int>() + 1;
+  EXPECT_LE(a["handoff_prefill_tokens"].get<int>(), 4 * handoffs);
+  EXPECT_LT(a["handoff_prefill_tokens"].get<int>(), b["handoff_prefill_tokens"].get<int>() / 4);
+}
+
+}  // namespace
+}  // namespace relaygen

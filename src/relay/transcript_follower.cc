@@ -1,0 +1,99 @@
+#include "relay/transcript_follower.h"
+
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+}  // namespace
+
+size_t SafeSplitPoint(std::string_view text) {
+  for (size_t i = text.size(); i-- > 1;) {
+    if (text[i] == ' ' && !IsSpace(text[i - 1])) return i;
+  }
+  return 0;
+}
+
+TranscriptFollower::TranscriptFollower(Session* session) : session_(session) {
+  if (session_ == nullptr) throw Error("transcript follower needs a session");
+  worker_ = std::thread([this] { Work(); });
+}
+
+TranscriptFollower::~TranscriptFollower() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    quit_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void TranscriptFollower::Follow(const std::string& transcript) {
+  std::lock_guard<std::mutex> lock(mu_);
+  transcript_ = transcript;
+  offered_ = 0;
+  done_ = 0;
+  following_ = true;
+  failed_ = false;
+  Offer();
+}
+
+void TranscriptFollower::Append(std::string_view text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!following_ || failed_) return;
+  const size_t before = transcript_.size();
+  transcript_.append(text);
+  // Only a split point inside the new text (or at its first byte) can move the target.
+  const size_t from = before == 0 ? 0 : before - 1;
+  if (SafeSplitPoint(std::string_view(transcript_).substr(from)) > 0) Offer();
+}
+
+void TranscriptFollower::Offer() {
+  // Even the end of a finished turn is not a split point: the next writer's first token may
+  // belong to the same pre-token (`.` then `\n\n` is one in Qwen2's). Prefill ahead must leave
+  // the tokens exactly as prefilling at the handoff would.
+  const size_t target = SafeSplitPoint(transcript_);
+  if (target <= offered_) return;
+  offered_ = target;
+  cv_.notify_all();
+}
+
+FollowStats TranscriptFollower::Pause() {
+  std::unique_lock<std::mutex> lock(mu_);
+  following_ = false;
+  cv_.wait(lock, [this] { return !busy_; });
+  const FollowStats stats = stats_;
+  stats_ = {};
+  return stats;
+}
+
+void TranscriptFollower::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return quit_ || (following_ && !failed_ && offered_ > done_); });
+    if (quit_) return;
+    const std::string text = transcript_.substr(0, offered_);
+    busy_ = true;
+    lock.unlock();
+    PrefillResult r;
+    bool ok = true;
+    try {
+      r = session_->Prefill(text);
+    } catch (const std::exception&) {
+      // The context is full or the engine failed: the next Generate meets the same condition
+      // and reports it where the caller can act on it. Following stops until the next Follow.
+      ok = false;
+    }
+    lock.lock();
+    busy_ = false;
+    failed_ = !ok;
+    done_ = text.size();
+    stats_.tokens += r.n_prefilled;
+    stats_.ms += r.ms;
+    cv_.notify_all();
+  }
+}
+
+}  // namespace relaygen

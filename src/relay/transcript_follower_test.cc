@@ -1,0 +1,157 @@
+#include "relay/transcript_follower.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "util/error.h"
+
+namespace relaygen {
+namespace {
+
+TEST(SafeSplitPoint, EndsRightBeforeASpaceThatFollowsANonSpace) {
+  EXPECT_EQ(SafeSplitPoint(""), 0u);
+  EXPECT_EQ(SafeSplitPoint("word"), 0u);
+  EXPECT_EQ(SafeSplitPoint(" word"), 0u);  // nothing before the space
+  EXPECT_EQ(SafeSplitPoint("one two"), 3u);
+  EXPECT_EQ(SafeSplitPoint("one two three"), 7u);
+  EXPECT_EQ(SafeSplitPoint("one two "), 7u);    // a trailing space after a word splits too
+  EXPECT_EQ(SafeSplitPoint("one  two"), 3u);    // only the first space of a run
+  EXPECT_EQ(SafeSplitPoint("one.\n two"), 0u);  // a space after a newline is not a split point
+  EXPECT_EQ(SafeSplitPoint("12 + 34 = 46."), 9u);
+}
+
+// Records every Prefill; optionally slow, optionally failing.
+class PrefillLog : public Session {
+ public:
+  Segment Generate(const std::string&, const SegmentRequest&, const TextCallback&) override {
+    throw Error("not used");
+  }
+  ScoreResult Score(const std::string&, const std::string&) override { throw Error("not used"); }
+  int CountTokens(const std::string& text) const override { return static_cast<int>(text.size()); }
+
+  PrefillResult Prefill(const std::string& text) override {
+    in_flight++;
+    EXPECT_EQ(in_flight.load(), 1) << "two prefills at once";
+    std::this_thread::sleep_for(delay);
+    if (fail) {
+      in_flight--;
+      throw Error("context full");
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      texts.push_back(text);
+    }
+    in_flight--;
+    return {static_cast<int>(text.size()), 1.0};
+  }
+
+  std::vector<std::string> Texts() {
+    std::lock_guard<std::mutex> lock(mu);
+    return texts;
+  }
+  // Waits (up to 5 s) until the last prefilled text is `want`.
+  bool WaitFor(const std::string& want) {
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!texts.empty() && texts.back() == want) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::chrono::milliseconds delay{0};
+  bool fail = false;
+  std::atomic<int> in_flight{0};
+
+ private:
+  std::mutex mu;
+  std::vector<std::string> texts;
+};
+
+TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
+  PrefillLog session;
+  TranscriptFollower follower(&session);
+  const std::string prompt = "<|im_start|>user\nAnn has 45 apples.<|im_end|>\n<think>\n";
+  follower.Follow(prompt);
+  std::string transcript = prompt;
+  for (const char* piece : {"Okay", ",", " so", " Ann", " has", " 45", " apples", ".", " Then"}) {
+    follower.Append(piece);
+    transcript += piece;
+  }
+  const std::string want = transcript.substr(0, SafeSplitPoint(transcript));
+  EXPECT_EQ(want, prompt + "Okay, so Ann has 45 apples.");
+  ASSERT_TRUE(session.WaitFor(want));
+  const FollowStats stats = follower.Pause();
+
+  const std::vector<std::string> texts = session.Texts();
+  int total = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(transcript.compare(0, texts[i].size(), texts[i]), 0) << texts[i];
+    EXPECT_EQ(transcript[texts[i].size()], ' ') << "ends at a split point: " << texts[i];
+    if (i > 0) {
+      EXPECT_GT(texts[i].size(), texts[i - 1].size());
+    }
+    total += static_cast<int>(texts[i].size());
+  }
+  EXPECT_EQ(stats.tokens, total);
+  EXPECT_EQ(follower.Pause().tokens, 0) << "stats restart at each Pause";
+}
+
+TEST(TranscriptFollower, NeverPrefillsTheUnfinishedEnd) {
+  // The end of the text so far may still merge with what comes next ("." then "\n\n").
+  PrefillLog session;
+  TranscriptFollower follower(&session);
+  follower.Follow("prompt");
+  follower.Append("12.");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  follower.Pause();
+  EXPECT_TRUE(session.Texts().empty());
+}
+
+TEST(TranscriptFollower, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
+  PrefillLog session;
+  session.delay = std::chrono::milliseconds(100);
+  TranscriptFollower follower(&session);
+  follower.Follow("a b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the worker is inside Prefill
+  follower.Pause();
+  EXPECT_EQ(session.in_flight.load(), 0);
+  const size_t after_pause = session.Texts().size();
+  follower.Append(" c d e");  // not following: ignored
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_EQ(session.Texts().size(), after_pause);
+}
+
+TEST(TranscriptFollower, AFailedPrefillStopsFollowingQuietly) {
+  PrefillLog session;
+  session.fail = true;
+  TranscriptFollower follower(&session);
+  follower.Follow("a b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  follower.Append(" c d");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(follower.Pause().tokens, 0);
+  session.fail = false;
+  follower.Follow("x y");  // a new Follow tries again
+  EXPECT_TRUE(session.WaitFor("x"));
+}
+
+TEST(TranscriptFollower, DestructorJoinsWithWorkInFlight) {
+  PrefillLog session;
+  session.delay = std::chrono::milliseconds(50);
+  {
+    TranscriptFollower follower(&session);
+    follower.Follow("a b c");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(session.in_flight.load(), 0);
+}
+
+}  // namespace
+}  // namespace relaygen
