@@ -18,7 +18,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RELAYGEN=${RELAYGEN:-$ROOT/build/bin/relaygen}
 OUT=${OUT:-$ROOT/build/testbed-retrain}
 LARGE_STAGES=${LARGE_STAGES:-"1800:3e-3:60:1"}
-LARGE_SHAPE=${LARGE_SHAPE:-"--n-embd 128 --n-layer 8 --n-head 4 --n-ff 384"}
 THREADS=${THREADS:-2}
 # libgomp's busy-waiting makes training ~10x slower on a machine shared with other jobs (relaygen
 # sets PASSIVE unless told otherwise); on an idle machine ACTIVE is ~20% faster.
@@ -45,7 +44,7 @@ stage=0
 for spec in $LARGE_STAGES; do
   IFS=: read -r steps lr warmup seed <<< "$spec"
   stage=$((stage + 1))
-  "$RELAYGEN" testbed train --data "$OUT/data" --size large $LARGE_SHAPE --steps "$steps" --warmup "$warmup" --lr "$lr" \
+  "$RELAYGEN" testbed train --data "$OUT/data" --size large --steps "$steps" --warmup "$warmup" --lr "$lr" \
     --batch 16 --seed "$seed" --threads "$THREADS" --type f16 "${init[@]}" \
     --out "$OUT/testbed-large.gguf" --f32-out "$OUT/testbed-large-f32.gguf" --check-logits \
     --log "$OUT/large.stage$stage.log.jsonl" > "$OUT/large.stage$stage.train.json" 2> "$OUT/large.stage$stage.train.err"

@@ -73,6 +73,11 @@ struct SegmentRequest {
   // Record, for every generated token, the top-2 margin of the distribution it was drawn from
   // (raw probabilities at temperature 1, before top-k/top-p): what a margin-based router needs.
   bool want_margins = false;
+  // A word-boundary stop that matches at the very end of the text so far fires at once, with
+  // Segment::lookahead_deferred set, instead of generating one more token to see whether a word
+  // character follows. The caller settles it later with Session::ContinuesWord — off the critical
+  // path, while the other model of a relay already writes (relay/relay_controller.cc).
+  bool defer_lookahead = false;
 };
 
 struct Segment {
@@ -86,11 +91,21 @@ struct Segment {
   double prefill_ms = 0;
   double decode_ms = 0;       // sampling + evaluating generated tokens
   std::vector<float> margins; // with want_margins: one per entry of `tokens`
+  // kStop by a word-boundary stop whose right boundary is not checked yet (defer_lookahead). The
+  // token that completed it was not evaluated, like a token cut by a stop.
+  bool lookahead_deferred = false;
 };
 
 // Called with generated text as soon as it can no longer become part of a stop match, in complete
 // UTF-8 sequences where the model produced them. Return false to cancel generation (kLength).
 using TextCallback = std::function<bool(std::string_view text)>;
+
+// The answer of Session::ContinuesWord.
+struct LookaheadResult {
+  bool continues_word = false;
+  int n_prefilled = 0;  // transcript tokens evaluated to answer
+  double ms = 0;
+};
 
 // Teacher-forced scores of one continuation token.
 struct TokenScore {
@@ -134,6 +149,11 @@ class Session {
     (void)text;
     return {};
   }
+
+  // The deferred lookahead of a word-boundary stop: draws the token that would follow `transcript`
+  // and tells whether it begins with a word character (then the stop was inside a word and does
+  // not count). The token is neither kept nor evaluated. The default asks Generate for one token.
+  virtual LookaheadResult ContinuesWord(const std::string& transcript, const Sampling& sampling);
 
   // Teacher-forces `continuation` after `context` and scores every continuation token.
   virtual ScoreResult Score(const std::string& context, const std::string& continuation) = 0;

@@ -70,15 +70,6 @@ std::string FileStem(const std::string& path) {
 
 }  // namespace
 
-const char* ToString(StopReason reason) {
-  switch (reason) {
-    case StopReason::kStop: return "stop";
-    case StopReason::kEndOfGeneration: return "eos";
-    case StopReason::kLength: return "length";
-  }
-  return "?";
-}
-
 void ConfigureLlamaLogging() {
   static std::once_flag once;
   std::call_once(once, [] {

@@ -321,7 +321,11 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
       break;
     }
     const std::string piece = Piece(token);
-    const StopMatcher::Result r = matcher.Push(piece);
+    StopMatcher::Result r = matcher.Push(piece);
+    if (!r.fired && request.defer_lookahead && matcher.pending()) {
+      r = matcher.FirePending();
+      seg.lookahead_deferred = true;
+    }
     if (r.fired) {
       // The stop ends inside this token: cut the text there and never decode the token, so the
       // cache holds exactly the kept text (the cut remainder is prefilled next time if needed).

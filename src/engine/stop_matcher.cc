@@ -105,6 +105,16 @@ StopMatcher::Result StopMatcher::Finish(bool end_of_generation) {
   return result;
 }
 
+StopMatcher::Result StopMatcher::FirePending() {
+  Result result;
+  if (!pending_) return result;
+  pending_ = false;
+  result.fired = true;
+  result.cut = pending_match_.end;
+  result.stop_index = pending_match_.stop_index;
+  return result;
+}
+
 size_t StopMatcher::SafeLength() const { return CompleteUtf8Prefix(text_); }
 
 }  // namespace relaygen

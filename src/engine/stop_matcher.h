@@ -32,6 +32,11 @@ class StopMatcher {
   // `end_of_generation` (the text really ends there), else dropped (budget, cancel).
   Result Finish(bool end_of_generation);
 
+  // A word-boundary match at the end of the text waits for its lookahead token.
+  bool pending() const { return pending_; }
+  // Fires that match without its lookahead (SegmentRequest::defer_lookahead).
+  Result FirePending();
+
   const std::string& text() const { return text_; }
 
   // Bytes of text() that can be shown now. A stop is kept in the text and text is only ever cut

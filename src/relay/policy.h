@@ -44,6 +44,9 @@ struct RunStats {
   // and the time that took on the worker thread (not on the request's critical path).
   int ahead_prefill_tokens = 0;
   double ahead_prefill_ms = 0;
+  // Word cues whose lookahead token the large model drew in the background (their prefill is
+  // counted in ahead_prefill_*).
+  int deferred_lookaheads = 0;
   double prompt_prefill_ms = 0;    // the large (or only) model's first prefill of the prompt
   // Tokens generated but not kept in the output (spec-thinking's rejected peeks, token-router's
   // overruled small-model proposals): compute spent, not part of the budget.

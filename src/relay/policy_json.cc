@@ -13,6 +13,7 @@ nlohmann::ordered_json RunStatsToJson(const RunStats& s) {
   j["handoff_prefill_tokens"] = s.handoff_prefill_tokens;
   j["ahead_prefill_tokens"] = s.ahead_prefill_tokens;
   j["ahead_prefill_ms"] = s.ahead_prefill_ms;
+  j["deferred_lookaheads"] = s.deferred_lookaheads;
   j["prompt_prefill_ms"] = s.prompt_prefill_ms;
   j["discarded_tokens"] = s.discarded_tokens;
   return j;

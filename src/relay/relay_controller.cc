@@ -1,5 +1,7 @@
 #include "relay/relay_controller.h"
 
+#include <memory>
+
 #include "relay/run_recorder.h"
 #include "util/error.h"
 
@@ -41,11 +43,53 @@ class ReadAlong {
     };
   }
 
+  // The small model's turn right after a cue whose lookahead was deferred: the large model draws
+  // its lookahead token meanwhile (TranscriptFollower::FollowAfterLookahead). The small model's
+  // text is held back until the answer is in, and its generation is cancelled if the cue turns
+  // out to be inside a word.
+  TextCallback TurnAfterDeferredCue(const Sampling& lookahead_sampling) {
+    rec_->AddAheadPrefill(small_->Pause());
+    const TextCallback stream = rec_->Stream(Writer::kSmall);
+    large_->FollowAfterLookahead(rec_->transcript(), lookahead_sampling);
+    auto held = std::make_shared<std::string>();
+    TranscriptFollower* large = large_;
+    return [large, stream, held](std::string_view text) {
+      large->Append(text);
+      const TranscriptFollower::Answer answer = large->LookaheadAnswer(/*wait=*/false);
+      if (answer == TranscriptFollower::Answer::kContinuesWord) return false;
+      held->append(text);
+      if (answer == TranscriptFollower::Answer::kUnknown) return true;
+      std::string out;
+      out.swap(*held);
+      return stream(out);
+    };
+  }
+
+  // Waits for the deferred lookahead: true when the cue was inside a word after all.
+  bool CueInsideWord() {
+    return large_->LookaheadAnswer(/*wait=*/true) == TranscriptFollower::Answer::kContinuesWord;
+  }
+
  private:
   TranscriptFollower* large_;
   TranscriptFollower* small_;
   RunRecorder* rec_;
 };
+
+// Session::Generate, except that text the models wrote themselves, grown past this model's window,
+// ends the request like a full window does. A fresh session — the small model's first turn, say —
+// throws ContextOverflow for any transcript that does not fit; only the user's prompt should fail.
+Segment GenerateWithin(Session* session, const RunRecorder& rec, const SegmentRequest& request,
+                       const TextCallback& on_text) {
+  try {
+    return session->Generate(rec.transcript(), request, on_text);
+  } catch (const ContextOverflow&) {
+    if (rec.generated().empty()) throw;
+    Segment full;
+    full.context_full = true;
+    return full;
+  }
+}
 
 }  // namespace
 
@@ -100,6 +144,11 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
   bool think_closed = false;
   bool context_full = false;
   std::string heal;  // whitespace the next model's first token must supply
+  // With prefill ahead, a word cue at the end of the text fires without its lookahead token; the
+  // large model draws that token while the small model already writes (see TurnAfterDeferredCue).
+  const bool defer_lookahead = large_follower_ != nullptr;
+  bool deferred_cue = false;   // the small model's turn follows a cue whose lookahead is pending
+  bool resume_large = false;   // that cue was inside a word: the large model's turn goes on
 
   // Reasoning: modes L and S.
   while (rec.remaining() > 0) {
@@ -108,25 +157,47 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     SegmentRequest request;
     request.sampling = rec.NextSampling();
     request.max_tokens = rec.remaining();
-    request.min_tokens = large_mode ? options_.min_large_tokens : 0;
+    request.min_tokens = large_mode && !resume_large ? options_.min_large_tokens : 0;
     request.stops = large_mode ? large_stops_ : small_stops_;
     request.first_token_prefix = heal;
+    request.defer_lookahead = large_mode && defer_lookahead;
     heal.clear();
-    const Segment seg = session->Generate(rec.transcript(), request, read_along.Turn(writer, true));
+    const TextCallback stream = deferred_cue ? read_along.TurnAfterDeferredCue(rec.NextSampling())
+                                             : read_along.Turn(writer, true);
+    const Segment seg = GenerateWithin(session, rec, request, stream);
+    if (deferred_cue) {
+      deferred_cue = false;
+      if (read_along.CueInsideWord()) {
+        // What the small model wrote is dropped (never streamed) and the large model continues
+        // its turn — what the inline lookahead would have done, one token later.
+        rec.AddDiscarded(static_cast<int>(seg.tokens.size()));
+        large_mode = true;
+        resume_large = true;
+        continue;
+      }
+    }
+    const bool merge = resume_large;  // the resumed L turn extends the record it interrupted
+    resume_large = false;
 
     if (seg.stop_reason != StopReason::kStop) {
-      rec.Add(writer, false, seg, seg.text, EndReason(seg));
+      rec.Add(writer, false, seg, seg.text, EndReason(seg), merge);
       context_full = seg.context_full;
       break;  // budget, context or end of generation: reasoning is over
     }
     const std::string& stop = request.stops.at(seg.stop_index).text;
     if (stop == kThinkEnd) {
-      rec.Add(writer, false, seg, seg.text, kThinkEnd);
+      rec.Add(writer, false, seg, seg.text, kThinkEnd, merge);
       think_closed = true;
       break;
     }
+    if (large_mode && seg.lookahead_deferred && static_cast<int>(seg.tokens.size()) >= rec.remaining()) {
+      // At the end of the budget a cue still waiting for its lookahead does not fire (engine.h).
+      rec.Add(writer, false, seg, seg.text, "budget", merge);
+      break;
+    }
     if (large_mode) {
-      rec.Add(writer, false, seg, seg.text, "cue:" + stop);
+      rec.Add(writer, false, seg, seg.text, "cue:" + stop, merge);
+      deferred_cue = seg.lookahead_deferred;
       const size_t blanks = TrailingBlanks(stop);
       if (!options_.raw_handoff && blanks > 0 && seg.text.size() >= blanks) {
         heal = seg.text.substr(seg.text.size() - blanks);
@@ -134,7 +205,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
       }
       large_mode = false;
     } else {
-      rec.Add(writer, false, seg, seg.text, "sentence");
+      rec.Add(writer, false, seg, seg.text, "sentence", merge);
       large_mode = true;
     }
   }
@@ -149,7 +220,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     SegmentRequest request;
     request.sampling = rec.NextSampling();
     request.max_tokens = rec.remaining();
-    const Segment seg = small_->Generate(rec.transcript(), request, read_along.Turn(Writer::kSmall, false));
+    const Segment seg = GenerateWithin(small_, rec, request, read_along.Turn(Writer::kSmall, false));
     rec.Add(Writer::kSmall, true, seg, seg.text, EndReason(seg));
   }
   return rec.Finish();

@@ -272,6 +272,77 @@ TEST(RelayControllerTest, AnswerOnlyWithoutCues) {
   EXPECT_EQ(r.stats.switches_l_to_s, 0);
 }
 
+TEST(RelayControllerTest, TranscriptOutgrowingTheSmallModelsWindowEndsTheRequest) {
+  // The small model's first turn comes to a fresh session: the large model's text already fills
+  // its window. That ends the request like any full window, instead of failing it.
+  ScriptedSession large({"<think>\n", "We", " have", " 3", " apples", ".", " Now", " X", "</think>"});
+  ScriptedSession small({" we", "."});
+  small.set_context_tokens(8);
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now"}));
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[1].writer, Writer::kSmall);
+  EXPECT_EQ(r.segments[1].ended_by, "context");
+  EXPECT_EQ(r.segments[1].tokens, 0);
+  EXPECT_EQ(r.text, "<think>\nWe have 3 apples. Now");
+  // The user's own prompt not fitting is still an error.
+  ScriptedSession large2({"x"}), small2({"y"});
+  large2.set_context_tokens(2);
+  EXPECT_THROW(RunRelay(large2, small2, 10, Cues({"Now"})), ContextOverflow);
+}
+
+// With prefill ahead (the default) a word cue at the end of the text fires at once and the large
+// model draws its lookahead token while the small model writes; without it the large model draws
+// it first. Both must give the same run.
+TEST(RelayControllerTest, DeferredLookaheadGivesTheSameRunAsTheInlineOne) {
+  const std::vector<ScriptedToken> large_tape = {"<think>\n", "We", " have", " 3", " apples", ".", " Now", " X",
+                                                 " we", " are", " done", ".", " Thus", ",", " 5", ".", "</think>", "<eos>"};
+  const std::vector<ScriptedToken> small_tape = {" we", " add", " 2", ".", " it", " is", " 5", ".", "\n\n5", "<eos>"};
+  std::vector<PolicyResult> runs;
+  for (bool ahead : {false, true}) {
+    ScriptedSession large(large_tape), small(small_tape);
+    RelayOptions o = Cues({"Now", "Thus"});
+    o.prefill_ahead = ahead;
+    Streamed streamed;
+    runs.push_back(RunRelay(large, small, 100, o, &streamed));
+    EXPECT_EQ(runs.back().stats.deferred_lookaheads, ahead ? 2 : 0);
+  }
+  const PolicyResult& inline_run = runs[0];
+  const PolicyResult& deferred = runs[1];
+  EXPECT_EQ(deferred.text, inline_run.text);
+  ASSERT_EQ(deferred.segments.size(), inline_run.segments.size());
+  for (size_t i = 0; i < deferred.segments.size(); ++i) {
+    EXPECT_EQ(deferred.segments[i].text, inline_run.segments[i].text) << i;
+    EXPECT_EQ(deferred.segments[i].tokens, inline_run.segments[i].tokens) << i;
+    EXPECT_EQ(deferred.segments[i].ended_by, inline_run.segments[i].ended_by) << i;
+  }
+  EXPECT_EQ(inline_run.stats.switches_l_to_s, 2);
+}
+
+TEST(RelayControllerTest, DeferredLookaheadInsideAWordResumesTheLargeTurn) {
+  // " Now" then "here": the cue fired at once, the small model started, the large model's
+  // lookahead says the word goes on. The small model's sentence is dropped unseen and the large
+  // model's turn continues in the same record.
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now", "here", " is", " fine", ".", "</think>", "<eos>"});
+  ScriptedSession small({" small", " text", ".", "\n\nanswer", "<eos>"});
+  Streamed streamed;
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now"}), &streamed);
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].writer, Writer::kLarge);
+  EXPECT_EQ(r.segments[0].text, "a b c d e Nowhere is fine.</think>");
+  EXPECT_EQ(r.segments[0].tokens, 11);
+  EXPECT_EQ(r.segments[0].ended_by, "</think>");
+  EXPECT_EQ(r.segments[1].text, "\n\nanswer");
+  EXPECT_TRUE(r.segments[1].answer);
+  EXPECT_EQ(r.stats.discarded_tokens, 3);
+  EXPECT_EQ(r.stats.switches_l_to_s, 0);
+  EXPECT_EQ(r.stats.deferred_lookaheads, 1);
+  EXPECT_EQ(streamed.small_text, "\n\nanswer");  // the dropped sentence was never shown
+  // The resumed turn is the same L turn: no new minimum of 5 tokens before a cue.
+  ASSERT_EQ(large.calls().size(), 2u);
+  EXPECT_EQ(large.calls()[1].request.min_tokens, 0);
+  EXPECT_EQ(large.calls()[1].transcript, kPrompt + "a b c d e Now");
+}
+
 TEST(RelayControllerTest, RejectsNonPositiveBudget) {
   ScriptedSession large({"a"});
   ScriptedSession small({"b"});

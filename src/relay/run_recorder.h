@@ -60,6 +60,7 @@ class RunRecorder {
   void AddAheadPrefill(const FollowStats& stats) {
     result_.stats.ahead_prefill_tokens += stats.tokens;
     result_.stats.ahead_prefill_ms += stats.ms;
+    result_.stats.deferred_lookaheads += stats.lookaheads;
   }
 
   // Finalizes the totals (switches, utilization, wall time) and returns the record.

@@ -49,6 +49,13 @@ Segment ScriptedSession::Generate(const std::string& transcript, const SegmentRe
   }
   seg.n_reused = CountTokens(transcript.substr(0, common));
   seg.n_prefilled = CountTokens(transcript.substr(common));
+  if (CountTokens(transcript) >= context_tokens_) {
+    if (cached_.empty()) throw ContextOverflow("scripted: the transcript does not fit the context");
+    seg.context_full = true;
+    seg.n_prefilled = 0;
+    calls_.push_back({transcript, request, seg});
+    return seg;
+  }
 
   if (!request.first_token_prefix.empty() && pos_ < tape_.size() &&
       tape_[pos_].text.compare(0, request.first_token_prefix.size(), request.first_token_prefix) != 0) {
@@ -84,7 +91,11 @@ Segment ScriptedSession::Generate(const std::string& transcript, const SegmentRe
     }
     const ScriptedToken& tok = tape_[pos_++];
     ++n;
-    const auto r = matcher.Push(tok.text);
+    auto r = matcher.Push(tok.text);
+    if (!r.fired && request.defer_lookahead && matcher.pending()) {
+      r = matcher.FirePending();
+      seg.lookahead_deferred = true;
+    }
     if (r.fired && r.drop_token) {
       --pos_;  // the lookahead token is not kept: the next call produces it again
     } else {
@@ -108,6 +119,14 @@ Segment ScriptedSession::Generate(const std::string& transcript, const SegmentRe
   cached_ = transcript + seg.text;
   calls_.push_back({transcript, request, seg});
   return seg;
+}
+
+LookaheadResult ScriptedSession::ContinuesWord(const std::string& transcript, const Sampling&) {
+  LookaheadResult result;
+  result.n_prefilled = CountTokens(transcript.substr(std::min(cached_.size(), transcript.size())));
+  const bool eos = pos_ >= tape_.size() || tape_[pos_].text == kEos;
+  result.continues_word = !eos && !tape_[pos_].text.empty() && IsWordByte(tape_[pos_].text[0]);
+  return result;
 }
 
 ScoreResult ScriptedSession::Score(const std::string& context, const std::string& continuation) {

@@ -32,6 +32,8 @@ class ScriptedSession : public Session {
 
   Segment Generate(const std::string& transcript, const SegmentRequest& request,
                    const TextCallback& on_text = {}) override;
+  // Peeks at the next tape token without consuming it, as the inline lookahead does.
+  LookaheadResult ContinuesWord(const std::string& transcript, const Sampling& sampling) override;
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override;
 
@@ -41,6 +43,9 @@ class ScriptedSession : public Session {
     Segment segment;
   };
   const std::vector<Call>& calls() const { return calls_; }
+  // A context window of `tokens` (SimpleTokenize tokens): a transcript longer than that fails a
+  // fresh session with ContextOverflow and ends a used one with context_full, as LlamaSession does.
+  void set_context_tokens(int tokens) { context_tokens_ = tokens; }
   size_t position() const { return pos_; }
 
   // Margins returned by Score: f(context, continuation tokens so far, piece). Default: a hash of
@@ -55,6 +60,7 @@ class ScriptedSession : public Session {
   std::string cached_;  // transcript + kept text of the last call: the "KV cache"
   std::vector<Call> calls_;
   MarginFn margin_fn_;
+  int context_tokens_ = 1 << 30;
 };
 
 // A Model over a shared tape: every session reads the next tokens of the same tape, so traces

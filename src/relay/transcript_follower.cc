@@ -12,6 +12,7 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 size_t SafeSplitPoint(std::string_view text) {
   for (size_t i = text.size(); i-- > 1;) {
     if (text[i] == ' ' && !IsSpace(text[i - 1])) return i;
+    if (text[i - 1] == '\n' && !IsSpace(text[i])) return i;
   }
   return 0;
 }
@@ -32,12 +33,34 @@ TranscriptFollower::~TranscriptFollower() {
 
 void TranscriptFollower::Follow(const std::string& transcript) {
   std::lock_guard<std::mutex> lock(mu_);
+  StartFollowing(transcript);
+}
+
+void TranscriptFollower::StartFollowing(const std::string& transcript) {
   transcript_ = transcript;
   offered_ = 0;
   done_ = 0;
   following_ = true;
   failed_ = false;
+  lookahead_ = LookaheadState::kNone;
   Offer();
+}
+
+void TranscriptFollower::FollowAfterLookahead(const std::string& transcript, const Sampling& sampling) {
+  std::lock_guard<std::mutex> lock(mu_);
+  StartFollowing(transcript);
+  lookahead_ = LookaheadState::kWanted;
+  lookahead_sampling_ = sampling;
+  lookahead_size_ = transcript.size();
+  cv_.notify_all();
+}
+
+TranscriptFollower::Answer TranscriptFollower::LookaheadAnswer(bool wait) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto settled = [this] { return lookahead_ == LookaheadState::kNone || lookahead_ == LookaheadState::kDone; };
+  if (wait) cv_.wait(lock, settled);
+  if (!settled()) return Answer::kUnknown;
+  return lookahead_ == LookaheadState::kDone && continues_word_ ? Answer::kContinuesWord : Answer::kEndsWord;
 }
 
 void TranscriptFollower::Append(std::string_view text) {
@@ -63,17 +86,50 @@ void TranscriptFollower::Offer() {
 FollowStats TranscriptFollower::Pause() {
   std::unique_lock<std::mutex> lock(mu_);
   following_ = false;
+  if (lookahead_ == LookaheadState::kWanted) lookahead_ = LookaheadState::kNone;  // not needed any more
   cv_.wait(lock, [this] { return !busy_; });
   const FollowStats stats = stats_;
   stats_ = {};
   return stats;
 }
 
+void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
+  // The transcript as handed over ends with the cue; nothing was appended to it yet that the
+  // check must not see, so the text is exactly what the cue's writer would have continued.
+  const std::string text = transcript_.substr(0, lookahead_size_);
+  const Sampling sampling = lookahead_sampling_;
+  lookahead_ = LookaheadState::kRunning;
+  busy_ = true;
+  lock.unlock();
+  LookaheadResult r;
+  bool ok = true;
+  try {
+    r = session_->ContinuesWord(text, sampling);
+  } catch (const std::exception&) {
+    ok = false;  // as for Prefill: the next Generate reports it; the cue stands
+  }
+  lock.lock();
+  busy_ = false;
+  failed_ = failed_ || !ok;
+  continues_word_ = ok && r.continues_word;
+  lookahead_ = LookaheadState::kDone;
+  stats_.tokens += r.n_prefilled;
+  stats_.ms += r.ms;
+  stats_.lookaheads += 1;
+  cv_.notify_all();
+}
+
 void TranscriptFollower::Work() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return quit_ || (following_ && !failed_ && offered_ > done_); });
+    cv_.wait(lock, [this] {
+      return quit_ || lookahead_ == LookaheadState::kWanted || (following_ && !failed_ && offered_ > done_);
+    });
     if (quit_) return;
+    if (lookahead_ == LookaheadState::kWanted) {
+      Lookahead(lock);
+      continue;
+    }
     const std::string text = transcript_.substr(0, offered_);
     busy_ = true;
     lock.unlock();

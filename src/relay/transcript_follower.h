@@ -3,9 +3,11 @@
 //
 // Splitting the transcript into pieces must not change how it is tokenized, or the follower
 // would hand the next model a token sequence it would never have seen. Pieces therefore end only
-// at a split point (SafeSplitPoint): right before a space that follows a non-space character.
-// The BPE pre-tokenizers of GPT-2, Qwen2 and Llama 3 always start a new pre-token there and never
-// merge tokens across pre-tokens, so the pieces' tokens are the whole text's tokens. For other
+// at a split point (SafeSplitPoint): right before a space that follows a non-space character, or
+// between a newline and a non-space character. The BPE pre-tokenizers of GPT-2, Qwen2 and Llama 3
+// always start a new pre-token there (no pre-token holds a non-space then a space, or a newline
+// then a non-space) and never merge tokens across pre-tokens, so the pieces' tokens are the whole
+// text's tokens. (Before a newline is no split point: Qwen2 keeps `.\n` together.) For other
 // tokenizers (SentencePiece) the session's own prefix check (LlamaSession::Sync) keeps what is
 // still valid: prefill ahead is then less useful but never wrong.
 #ifndef RELAYGEN_RELAY_TRANSCRIPT_FOLLOWER_H_
@@ -28,6 +30,7 @@ size_t SafeSplitPoint(std::string_view text);
 struct FollowStats {
   int tokens = 0;
   double ms = 0;
+  int lookaheads = 0;  // deferred lookaheads settled (their prefill is in tokens and ms)
 };
 
 class TranscriptFollower {
@@ -41,6 +44,15 @@ class TranscriptFollower {
   // Starts following `transcript` (the text so far) and, from now on, what Append adds to it.
   // The session belongs to the worker thread until Pause returns.
   void Follow(const std::string& transcript);
+  // Follow, but first settle the deferred lookahead of the word-boundary cue that ends
+  // `transcript` (Session::ContinuesWord, drawn with `sampling`): the cue's writer checks whether
+  // its next token would have continued the word while the other model already writes.
+  void FollowAfterLookahead(const std::string& transcript, const Sampling& sampling);
+  // The lookahead's answer. kContinuesWord: the next token continues the word, so the cue did
+  // not end a word and does not count. Without `wait`, kUnknown while the check runs; with no
+  // check requested, kEndsWord.
+  enum class Answer { kUnknown, kEndsWord, kContinuesWord };
+  Answer LookaheadAnswer(bool wait);
   // Text another model just wrote (final: it will stay in the transcript).
   void Append(std::string_view text);
   // Stops following: waits for the prefill in flight, drops what was not started, and returns
@@ -49,7 +61,9 @@ class TranscriptFollower {
 
  private:
   void Work();
+  void StartFollowing(const std::string& transcript);  // mutex held
   void Offer();  // mutex held: hand the worker the text up to the last split point
+  void Lookahead(std::unique_lock<std::mutex>& lock);  // runs the check; `lock` held on entry and exit
 
   Session* session_;
   std::mutex mu_;
@@ -61,6 +75,11 @@ class TranscriptFollower {
   bool busy_ = false;       // a Prefill is running on the worker
   bool quit_ = false;
   bool failed_ = false;     // a Prefill threw (context full): stop until the next Follow
+  enum class LookaheadState { kNone, kWanted, kRunning, kDone };
+  LookaheadState lookahead_ = LookaheadState::kNone;  // FollowAfterLookahead's check
+  bool continues_word_ = false;
+  Sampling lookahead_sampling_;
+  size_t lookahead_size_ = 0;  // the check continues transcript_[0, lookahead_size_)
   FollowStats stats_;
   std::thread worker_;      // last: started once the members above exist
 };

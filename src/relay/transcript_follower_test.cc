@@ -21,6 +21,9 @@ TEST(SafeSplitPoint, EndsRightBeforeASpaceThatFollowsANonSpace) {
   EXPECT_EQ(SafeSplitPoint("one two "), 7u);    // a trailing space after a word splits too
   EXPECT_EQ(SafeSplitPoint("one  two"), 3u);    // only the first space of a run
   EXPECT_EQ(SafeSplitPoint("one.\n two"), 0u);  // a space after a newline is not a split point
+  EXPECT_EQ(SafeSplitPoint("one.\nSo"), 5u);     // a non-space after a newline is
+  EXPECT_EQ(SafeSplitPoint("one.\n\nSo"), 6u);
+  EXPECT_EQ(SafeSplitPoint("one.\n"), 0u);       // the newline may still join more newlines
   EXPECT_EQ(SafeSplitPoint("12 + 34 = 46."), 9u);
 }
 
@@ -48,6 +51,15 @@ class PrefillLog : public Session {
     in_flight--;
     return {static_cast<int>(text.size()), 1.0};
   }
+
+  LookaheadResult ContinuesWord(const std::string& transcript, const Sampling&) override {
+    std::this_thread::sleep_for(delay);
+    std::lock_guard<std::mutex> lock(mu);
+    checked.push_back(transcript);
+    return {continues, 1, 1.0};
+  }
+  bool continues = false;
+  std::vector<std::string> checked;
 
   std::vector<std::string> Texts() {
     std::lock_guard<std::mutex> lock(mu);
@@ -93,7 +105,8 @@ TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
   int total = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     EXPECT_EQ(transcript.compare(0, texts[i].size(), texts[i]), 0) << texts[i];
-    EXPECT_EQ(transcript[texts[i].size()], ' ') << "ends at a split point: " << texts[i];
+    EXPECT_EQ(SafeSplitPoint(transcript.substr(0, texts[i].size() + 1)), texts[i].size())
+        << "ends at a split point: " << texts[i];
     if (i > 0) {
       EXPECT_GT(texts[i].size(), texts[i - 1].size());
     }
@@ -140,6 +153,37 @@ TEST(TranscriptFollower, AFailedPrefillStopsFollowingQuietly) {
   session.fail = false;
   follower.Follow("x y");  // a new Follow tries again
   EXPECT_TRUE(session.WaitFor("x"));
+}
+
+TEST(TranscriptFollower, LookaheadRunsFirstOnTheTextAsHandedOver) {
+  for (bool continues : {false, true}) {
+    PrefillLog session;
+    session.delay = std::chrono::milliseconds(30);
+    session.continues = continues;
+    TranscriptFollower follower(&session);
+    follower.FollowAfterLookahead("a b c Now", Sampling{});
+    follower.Append(" we add");  // the other model writes meanwhile
+    EXPECT_EQ(follower.LookaheadAnswer(false), TranscriptFollower::Answer::kUnknown);
+    EXPECT_EQ(follower.LookaheadAnswer(true), continues ? TranscriptFollower::Answer::kContinuesWord
+                                                       : TranscriptFollower::Answer::kEndsWord);
+    ASSERT_TRUE(session.WaitFor("a b c Now we"));  // then it reads along, to the last split point
+    const FollowStats stats = follower.Pause();
+    EXPECT_EQ(stats.lookaheads, 1);
+    ASSERT_EQ(session.checked.size(), 1u);
+    EXPECT_EQ(session.checked[0], "a b c Now");
+  }
+}
+
+TEST(TranscriptFollower, PauseCancelsALookaheadNotStarted) {
+  PrefillLog session;
+  session.delay = std::chrono::milliseconds(50);
+  TranscriptFollower follower(&session);
+  follower.Follow("a b c");  // the worker is busy prefilling "a b"
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  follower.FollowAfterLookahead("a b c d", Sampling{});
+  follower.Pause();
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  EXPECT_EQ(follower.LookaheadAnswer(true), TranscriptFollower::Answer::kEndsWord);
 }
 
 TEST(TranscriptFollower, DestructorJoinsWithWorkInFlight) {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Measures what models/README.md reports about a testbed pair, on the test split:
+#   accuracy greedy and at temperature 0.6 / top-p 0.95 / top-k 20 with 4 samples per problem,
+#   boxed and </think> rates, where each model goes wrong (copy vs compute), its ms/token in
+#   relaygen, and decode speed side by side in llama-bench (small vs large, same run).
+#
+#   ./scripts/testbed_card.sh [LARGE.gguf SMALL.gguf]   # default: the bundled pair
+#
+# JSON results go to $OUT (default build/testbed-card); a summary table is printed. Needs jq.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/bin/relaygen
+LARGE=${1:-models/testbed-large.gguf}
+SMALL=${2:-models/testbed-small.gguf}
+OUT=${OUT:-build/testbed-card}
+PREFIX=$(cat "${RELAYGEN_CACHE:-$HOME/.cache/relaygen}/llama-prefix")
+mkdir -p "$OUT"
+
+for size in large small; do
+  model=$LARGE; [ "$size" = small ] && model=$SMALL
+  echo "[card] $size: greedy" >&2
+  "$BIN" testbed eval -m "$model" --split test --temp 0 -t 1 --json --traces "$OUT/$size.greedy.traces.jsonl" \
+    > "$OUT/$size.greedy.json"
+  echo "[card] $size: temperature 0.6, 4 samples" >&2
+  "$BIN" testbed eval -m "$model" --split test --temp 0.6 --top-p 0.95 --top-k 20 --samples 4 -t 1 --json \
+    > "$OUT/$size.t06.json"
+done
+echo "[card] llama-bench, both models in one run" >&2
+"$PREFIX/bin/llama-bench" -m "$SMALL" -m "$LARGE" -p 0 -n 128 -t 1 -r 10 -o json 2>/dev/null > "$OUT/llama-bench.json"
+
+echo "| | small | large |"
+echo "|---|---|---|"
+row() {  # row LABEL JQ-FILTER FILE-SUFFIX
+  printf '| %s | %s | %s |\n' "$1" "$(jq -r "$2" "$OUT/small.$3.json")" "$(jq -r "$2" "$OUT/large.$3.json")"
+}
+row "accuracy, greedy" '.accuracy * 100 | tostring + " %"' greedy
+row "accuracy, T 0.6, 4 samples" '.accuracy * 100 | tostring + " %"' t06
+row "boxed / </think> closed (greedy)" '"\(.boxed_rate * 100) % / \(.think_closed_rate * 100) %"' greedy
+row "boxed / </think> closed (T 0.6)" '"\(.boxed_rate * 100) % / \(.think_closed_rate * 100) %"' t06
+row "copy / compute accuracy (greedy)" '"\(.errors.copy_accuracy * 1000 | round / 10) % of \(.errors.copies) / \(.errors.compute_accuracy * 1000 | round / 10) % of \(.errors.equations)"' greedy
+row "first error of wrong traces: copy / compute / structure / format" '.errors.first_error_of_wrong_traces | "\(.copy) / \(.compute) / \(.structure) / \(.format)"' greedy
+row "tokens per trace (greedy)" '.tokens_per_trace' greedy
+row "ms/token in relaygen (greedy, 1 thread)" '.ms_per_token' greedy
+small_ts=$(jq '.[0].avg_ts' "$OUT/llama-bench.json")
+large_ts=$(jq '.[1].avg_ts' "$OUT/llama-bench.json")
+echo "| llama-bench tg128, 1 thread | $small_ts tok/s | $large_ts tok/s |"
+echo
+echo "small is $(jq -n "$small_ts / $large_ts * 100 | round / 100")x faster per token (llama-bench)"
