@@ -47,7 +47,7 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
     row.policy = policy;
     row.large_ms_per_token = large_ms;
     row.small_ms_per_token = small_ms;
-    double large_tokens = 0, all_tokens = 0, ideal = 0, wall = 0, correct = 0;
+    double large_tokens = 0, all_tokens = 0, ideal = 0, wall = 0, correct = 0, switches = 0, handoff = 0;
     for (const TimedRun& r : runs) {
       if (r.policy != policy) continue;
       ++row.runs;
@@ -56,12 +56,16 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
       ideal += r.prompt_prefill_ms + r.large_tokens * large_ms + r.small_tokens * small_ms;
       wall += r.wall_ms;
       correct += r.correct;
+      switches += r.switches;
+      handoff += r.handoff_prefill_tokens;
     }
     if (row.runs == 0) throw Error("no benchmark runs of policy '" + policy + "'");
     row.large_utilization = all_tokens > 0 ? large_tokens / all_tokens : 0;
     row.efficiency = wall > 0 ? ideal / wall : 0;
     row.pass1 = correct / row.runs;
     row.mean_wall_ms = wall / row.runs;
+    row.switches = switches / row.runs;
+    row.handoff_prefill_per_switch = switches > 0 ? handoff / switches : 0;
     std::vector<double> speedups;
     for (const auto& [problem, mean_wall] : MeanWallByProblem(runs, policy)) {
       auto it = reference.find(problem);
@@ -80,13 +84,13 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
 
 std::string LatencyTable(const std::vector<PolicySummary>& rows) {
   std::string out =
-      "| policy | runs | speed-up vs large | large utilization % | relay efficiency | pass@1 % | mean wall ms |\n"
-      "|---|---|---|---|---|---|---|\n";
+      "| policy | runs | speed-up vs large | large utilization % | relay efficiency | pass@1 % | mean wall ms | switches / run | handoff prefill tokens / switch |\n"
+      "|---|---|---|---|---|---|---|---|---|\n";
   char line[256];
   for (const PolicySummary& r : rows) {
-    std::snprintf(line, sizeof(line), "| %s | %d | %.2f ± %.2f | %.1f | %.3f | %.1f | %.1f |\n",
+    std::snprintf(line, sizeof(line), "| %s | %d | %.2f ± %.2f | %.1f | %.3f | %.1f | %.1f | %.1f | %.1f |\n",
                   r.policy.c_str(), r.runs, r.speedup, r.speedup_std, 100 * r.large_utilization,
-                  r.efficiency, 100 * r.pass1, r.mean_wall_ms);
+                  r.efficiency, 100 * r.pass1, r.mean_wall_ms, r.switches, r.handoff_prefill_per_switch);
     out += line;
   }
   if (!rows.empty()) {

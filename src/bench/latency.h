@@ -19,6 +19,8 @@ struct TimedRun {
   int small_tokens = 0;
   double large_decode_ms = 0;    // decode time of the large model's segments
   double small_decode_ms = 0;
+  int switches = 0;                // both ways
+  int handoff_prefill_tokens = 0;  // prefilled at handoffs, on the critical path
   bool correct = false;
 };
 
@@ -33,6 +35,8 @@ struct PolicySummary {
   double mean_wall_ms = 0;
   double large_ms_per_token = 0;  // from the large-only runs (the same for every row)
   double small_ms_per_token = 0;  // from the small-only runs
+  double switches = 0;            // mean per run
+  double handoff_prefill_per_switch = 0;  // Σ handoff prefill tokens / Σ switches (0 without switches)
 };
 
 // Summarises runs of several policies. Needs runs of "large" and "small" (each model's own

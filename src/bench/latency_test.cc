@@ -28,7 +28,12 @@ TEST(Latency, SpeedupEfficiencyUtilizationPass1) {
       // relay: 60 large + 40 small tokens: ideal 10 + 120 + 20 = 150, measured 160.
       Timed("relay", 0, 160, 60, 40, true),  Timed("relay", 1, 205, 100, 100, true),
   };
-  const auto rows = SummarizeLatency(runs, {"large", "small", "relay"});
+  std::vector<TimedRun> with_switches = runs;
+  with_switches[4].switches = 4;
+  with_switches[4].handoff_prefill_tokens = 10;
+  with_switches[5].switches = 6;
+  with_switches[5].handoff_prefill_tokens = 20;
+  const auto rows = SummarizeLatency(with_switches, {"large", "small", "relay"});
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_DOUBLE_EQ(rows[0].speedup, 1.0);
   EXPECT_DOUBLE_EQ(rows[0].speedup_std, 0.0);
@@ -43,6 +48,9 @@ TEST(Latency, SpeedupEfficiencyUtilizationPass1) {
   EXPECT_DOUBLE_EQ(relay.efficiency, 410.0 / 365.0);
   EXPECT_DOUBLE_EQ(relay.pass1, 1.0);
   EXPECT_DOUBLE_EQ(rows[1].pass1, 0.5);
+  EXPECT_DOUBLE_EQ(relay.switches, 5.0);
+  EXPECT_DOUBLE_EQ(relay.handoff_prefill_per_switch, 3.0);
+  EXPECT_DOUBLE_EQ(rows[0].handoff_prefill_per_switch, 0.0);
   EXPECT_NE(LatencyTable(rows).find("| relay | 2 | 1.66 ± 0.34 |"), std::string::npos) << LatencyTable(rows);
 }
 

@@ -64,6 +64,8 @@ TimedRun Measure(const std::string& name, int problem, const PolicyResult& resul
   run.prompt_prefill_ms = result.stats.prompt_prefill_ms;
   run.large_tokens = result.stats.large_tokens;
   run.small_tokens = result.stats.small_tokens;
+  run.switches = result.stats.switches_l_to_s + result.stats.switches_s_to_l;
+  run.handoff_prefill_tokens = result.stats.handoff_prefill_tokens;
   for (const SegmentRecord& seg : result.segments) {
     (seg.writer == Writer::kLarge ? run.large_decode_ms : run.small_decode_ms) += seg.decode_ms;
   }
@@ -119,7 +121,8 @@ int RunBench(const BenchFlags& flags) {
                                {"large_utilization", r.large_utilization}, {"efficiency", r.efficiency},
                                {"pass1", r.pass1}, {"mean_wall_ms", r.mean_wall_ms}, {"runs", r.runs},
                                {"large_ms_per_token", r.large_ms_per_token},
-                               {"small_ms_per_token", r.small_ms_per_token}});
+                               {"small_ms_per_token", r.small_ms_per_token}, {"switches", r.switches},
+                               {"handoff_prefill_per_switch", r.handoff_prefill_per_switch}});
   }
   if (!flags.out.empty()) {
     std::ofstream file(flags.out);

@@ -39,7 +39,11 @@ TEST(RelayCommand, JsonRecordOfARelayOnTheBundledPair) {
   EXPECT_EQ(joined, j["text"]);
   EXPECT_EQ(large, s["large_tokens"].get<int>());
   EXPECT_EQ(small, s["small_tokens"].get<int>());
-  EXPECT_NE(j["text"].get<std::string>().find("</think>"), std::string::npos);
+  // It ends properly: an answer after `</think>`, or the budget or context window ran out (the
+  // testbed's weak small model can send the relay into repeating steps until the window is full).
+  const std::string last = j["segments"].back()["ended_by"];
+  const bool answered = j["text"].get<std::string>().find("</think>") != std::string::npos;
+  EXPECT_TRUE(answered || last == "context" || last == "budget") << last;
 }
 
 TEST(RelayCommand, PrefillAheadLeavesOnlyTheLastWordForTheHandoff) {

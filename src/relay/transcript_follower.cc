@@ -1,11 +1,16 @@
 #include "relay/transcript_follower.h"
 
+#include <chrono>
+
 #include "util/error.h"
 
 namespace relaygen {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// How long a waiting thread polls before it sleeps on the condition variable.
+constexpr std::chrono::microseconds kSpin(2000);
 
 }  // namespace
 
@@ -27,7 +32,7 @@ TranscriptFollower::~TranscriptFollower() {
     std::lock_guard<std::mutex> lock(mu_);
     quit_ = true;
   }
-  cv_.notify_all();
+  Changed();
   worker_.join();
 }
 
@@ -52,13 +57,13 @@ void TranscriptFollower::FollowAfterLookahead(const std::string& transcript, con
   lookahead_ = LookaheadState::kWanted;
   lookahead_sampling_ = sampling;
   lookahead_size_ = transcript.size();
-  cv_.notify_all();
+  Changed();
 }
 
 TranscriptFollower::Answer TranscriptFollower::LookaheadAnswer(bool wait) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto settled = [this] { return lookahead_ == LookaheadState::kNone || lookahead_ == LookaheadState::kDone; };
-  if (wait) cv_.wait(lock, settled);
+  if (wait) Await(lock, settled);
   if (!settled()) return Answer::kUnknown;
   return lookahead_ == LookaheadState::kDone && continues_word_ ? Answer::kContinuesWord : Answer::kEndsWord;
 }
@@ -73,6 +78,35 @@ void TranscriptFollower::Append(std::string_view text) {
   if (SafeSplitPoint(std::string_view(transcript_).substr(from)) > 0) Offer();
 }
 
+void TranscriptFollower::Changed() {
+  changes_.fetch_add(1, std::memory_order_release);
+  cv_.notify_all();
+}
+
+void TranscriptFollower::Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready) {
+  // Poll first, with the mutex released: a thread woken through the scheduler tends to be placed
+  // on its waker's core, where the two models then take turns instead of running side by side
+  // (measured: the small model decoded 3x slower while the large one read along). Words arrive
+  // every fraction of a millisecond during a turn, so the poll rarely ends in a sleep.
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  while (!ready()) {
+    const uint64_t seen = changes_.load(std::memory_order_acquire);
+    lock.unlock();
+    bool timed_out = false;
+    while (changes_.load(std::memory_order_acquire) == seen) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        timed_out = true;
+        break;
+      }
+    }
+    lock.lock();
+    if (timed_out) {
+      cv_.wait(lock, ready);
+      return;
+    }
+  }
+}
+
 void TranscriptFollower::Offer() {
   // Even the end of a finished turn is not a split point: the next writer's first token may
   // belong to the same pre-token (`.` then `\n\n` is one in Qwen2's). Prefill ahead must leave
@@ -80,14 +114,14 @@ void TranscriptFollower::Offer() {
   const size_t target = SafeSplitPoint(transcript_);
   if (target <= offered_) return;
   offered_ = target;
-  cv_.notify_all();
+  Changed();
 }
 
 FollowStats TranscriptFollower::Pause() {
   std::unique_lock<std::mutex> lock(mu_);
   following_ = false;
   if (lookahead_ == LookaheadState::kWanted) lookahead_ = LookaheadState::kNone;  // not needed any more
-  cv_.wait(lock, [this] { return !busy_; });
+  Await(lock, [this] { return !busy_; });
   const FollowStats stats = stats_;
   stats_ = {};
   return stats;
@@ -116,13 +150,13 @@ void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
   stats_.tokens += r.n_prefilled;
   stats_.ms += r.ms;
   stats_.lookaheads += 1;
-  cv_.notify_all();
+  Changed();
 }
 
 void TranscriptFollower::Work() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] {
+    Await(lock, [this] {
       return quit_ || lookahead_ == LookaheadState::kWanted || (following_ && !failed_ && offered_ > done_);
     });
     if (quit_) return;
@@ -148,7 +182,7 @@ void TranscriptFollower::Work() {
     done_ = text.size();
     stats_.tokens += r.n_prefilled;
     stats_.ms += r.ms;
-    cv_.notify_all();
+    Changed();
   }
 }
 

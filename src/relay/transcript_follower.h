@@ -13,7 +13,10 @@
 #ifndef RELAYGEN_RELAY_TRANSCRIPT_FOLLOWER_H_
 #define RELAYGEN_RELAY_TRANSCRIPT_FOLLOWER_H_
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -62,12 +65,16 @@ class TranscriptFollower {
  private:
   void Work();
   void StartFollowing(const std::string& transcript);  // mutex held
+  void Changed();  // mutex held: a waiter's condition may hold now
+  // Waits until `ready` (mutex held on entry and exit), polling briefly before sleeping.
+  void Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   void Offer();  // mutex held: hand the worker the text up to the last split point
   void Lookahead(std::unique_lock<std::mutex>& lock);  // runs the check; `lock` held on entry and exit
 
   Session* session_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::atomic<uint64_t> changes_{0};  // bumped by Changed(), for Await's poll
   std::string transcript_;  // what is being followed
   size_t offered_ = 0;      // the worker's target: transcript_[0, offered_)
   size_t done_ = 0;         // what the session holds (as far as the follower knows)
