@@ -13,9 +13,13 @@
 #ifndef RELAYGEN_CLI_COMMAND_H_
 #define RELAYGEN_CLI_COMMAND_H_
 
+#include <cstdio>
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "util/error.h"
 
 namespace CLI {
 class App;
@@ -38,6 +42,21 @@ std::vector<CommandInfo>& Commands();
 struct CommandRegistration {
   CommandRegistration(const char* name, const char* description, CommandSetup setup);
 };
+
+// Runs a command: relaygen::Error (bad input) is printed as "relaygen: error: <message>" with exit
+// code 1, any other exception as an internal error with code 2. Shared by relaygen and
+// relaygen-train.
+inline int RunReportingErrors(const CommandMain& run) {
+  try {
+    return run();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "relaygen: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "relaygen: internal error: %s\n", e.what());
+    return 2;
+  }
+}
 
 }  // namespace relaygen
 

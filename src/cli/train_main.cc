@@ -12,6 +12,7 @@
 #include <memory>
 #include <unistd.h>
 
+#include "cli/command.h"
 #include "cli/flags.h"
 #include "engine/llama_engine.h"
 #include "testbed/chat_template.h"
@@ -225,13 +226,5 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  try {
-    return train->parsed() ? run_train() : run_check();
-  } catch (const relaygen::Error& e) {
-    std::fprintf(stderr, "relaygen: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "relaygen: internal error: %s\n", e.what());
-    return 2;
-  }
+  return relaygen::RunReportingErrors(train->parsed() ? run_train : run_check);
 }
