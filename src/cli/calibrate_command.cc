@@ -86,10 +86,19 @@ int RunCalibrate(const CalibrateFlags& flags) {
     std::fprintf(stderr, "[calibrate] %zu traces from %s (generation skipped)\n", traces.size(),
                  flags.traces.c_str());
   } else {
+    // Each trace is appended to <traces>.partial as it is made; the same command resumes an
+    // interrupted run from there instead of generating everything again.
+    const std::string partial = traces_path + ".partial";
+    const std::vector<Trace> done = ResumeTraces(partial);
+    if (!done.empty()) {
+      std::fprintf(stderr, "[calibrate] resuming after %zu traces saved in %s\n", done.size(), partial.c_str());
+    }
     auto large = LlamaModel::Open(flags.pair.large, flags.engine);
     traces = GenerateTraces(*large, problems, flags.samples, flags.sampling, flags.sampling.seed,
-                            flags.max_tokens, report);
+                            flags.max_tokens, report, done,
+                            [&partial](const Trace& t) { AppendTrace(t, partial); });
     SaveTraces(traces, traces_path);
+    std::remove(partial.c_str());
     std::fprintf(stderr, "[calibrate] traces saved to %s (reuse with --traces)\n", traces_path.c_str());
   }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -79,25 +80,53 @@ std::vector<CalibrationProblem> LoadCalibrationProblems(const std::string& path)
   return problems;
 }
 
+namespace {
+
+std::string TraceLine(const Trace& t) {
+  nlohmann::ordered_json j;
+  j["id"] = t.id;
+  j["sample"] = t.sample;
+  j["seed"] = t.seed;
+  j["problem"] = t.problem;
+  j["text"] = t.text;
+  j["tokens"] = t.tokens;
+  j["stop"] = t.stop;
+  return j.dump() + "\n";
+}
+
+}  // namespace
+
 void SaveTraces(const std::vector<Trace>& traces, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error("cannot write traces " + tmp);
-    for (const Trace& t : traces) {
-      nlohmann::ordered_json j;
-      j["id"] = t.id;
-      j["sample"] = t.sample;
-      j["seed"] = t.seed;
-      j["problem"] = t.problem;
-      j["text"] = t.text;
-      j["tokens"] = t.tokens;
-      j["stop"] = t.stop;
-      out << j.dump() << "\n";
-    }
+    for (const Trace& t : traces) out << TraceLine(t);
     if (!out.flush()) throw Error("cannot write traces " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cannot write traces " + path);
+}
+
+void AppendTrace(const Trace& trace, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  if (!out || !(out << TraceLine(trace)) || !out.flush()) throw Error("cannot append to traces " + path);
+}
+
+std::vector<Trace> ResumeTraces(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::stringstream all;
+  all << in.rdbuf();
+  in.close();
+  const std::string text = all.str();
+  const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  if (complete < text.size()) {
+    // A write cut short: drop the partial line so appending continues on a clean line.
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << text.substr(0, complete)) || !out.flush()) throw Error("cannot repair traces " + path);
+  }
+  if (complete == 0) return {};
+  return LoadTraces(path);
 }
 
 std::vector<Trace> LoadTraces(const std::string& path) {
@@ -133,15 +162,28 @@ uint64_t TraceSeed(uint64_t seed, size_t problem_index, int sample) {
 
 std::vector<Trace> GenerateTraces(Model& large, const std::vector<CalibrationProblem>& problems,
                                   int samples, const Sampling& sampling, uint64_t seed,
-                                  int max_tokens, const ProgressFn& progress) {
+                                  int max_tokens, const ProgressFn& progress,
+                                  const std::vector<Trace>& done,
+                                  const std::function<void(const Trace&)>& on_trace) {
   if (samples <= 0) throw Error("--samples must be positive");
   if (problems.empty()) throw Error("no calibration problems");
   auto session = large.NewSession();
   std::vector<Trace> traces;
   const int total = static_cast<int>(problems.size()) * samples;
+  if (done.size() > static_cast<size_t>(total)) throw Error("more saved traces than this calibration makes");
   for (size_t i = 0; i < problems.size(); ++i) {
     const std::string prompt = large.RenderChat({{"user", problems[i].prompt}});
     for (int s = 0; s < samples; ++s) {
+      if (traces.size() < done.size()) {
+        const Trace& t = done[traces.size()];
+        if (t.id != problems[i].id || t.sample != s || t.seed != TraceSeed(seed, i, s) ||
+            t.problem != problems[i].prompt) {
+          throw Error("the saved traces were made for other problems or another seed (trace " +
+                      std::to_string(traces.size() + 1) + "); delete them to start over");
+        }
+        traces.push_back(t);
+        continue;
+      }
       Trace t;
       t.id = problems[i].id;
       t.sample = s;
@@ -157,6 +199,7 @@ std::vector<Trace> GenerateTraces(Model& large, const std::vector<CalibrationPro
       t.stop = seg.stop_reason == StopReason::kEndOfGeneration ? "eos"
                : seg.context_full                              ? "context"
                                                                : "budget";
+      if (on_trace) on_trace(t);
       traces.push_back(std::move(t));
       if (progress) progress("traces", static_cast<int>(traces.size()), total);
     }

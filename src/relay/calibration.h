@@ -42,16 +42,25 @@ struct Trace {
 
 void SaveTraces(const std::vector<Trace>& traces, const std::string& path);
 std::vector<Trace> LoadTraces(const std::string& path);  // throws relaygen::Error with file:line
+// Appends one trace as a JSON line and flushes it: how calibrate keeps what an interrupted run made.
+void AppendTrace(const Trace& trace, const std::string& path);
+// The traces of a file AppendTrace was writing when the run stopped ({} if there is none). A torn
+// last line (a write cut short) is removed from the file.
+std::vector<Trace> ResumeTraces(const std::string& path);
 
 // The seed of (problem index, sample): independent of how many problems or samples there are.
 uint64_t TraceSeed(uint64_t seed, size_t problem_index, int sample);
 
 using ProgressFn = std::function<void(const std::string& stage, int done, int total)>;
 
-// `samples` traces per problem, in problem-major order.
+// `samples` traces per problem, in problem-major order. `done` (from ResumeTraces) are the first
+// traces of an interrupted run with the same problems and seed: they are kept, not regenerated
+// (relaygen::Error if they do not match). `on_trace` sees each newly generated trace.
 std::vector<Trace> GenerateTraces(Model& large, const std::vector<CalibrationProblem>& problems,
                                   int samples, const Sampling& sampling, uint64_t seed,
-                                  int max_tokens, const ProgressFn& progress = {});
+                                  int max_tokens, const ProgressFn& progress = {},
+                                  const std::vector<Trace>& done = {},
+                                  const std::function<void(const Trace&)>& on_trace = {});
 
 // The reasoning of a generation: everything before `</think>` (all of it when there is none).
 std::string ReasoningOf(const std::string& text);

@@ -156,6 +156,49 @@ TEST(CalibrationTest, PipelineIsDeterministicAndTracesRoundTrip) {
   std::remove(TempPath("b.jsonl").c_str());
 }
 
+TEST(CalibrationTest, InterruptedTraceGenerationResumesWithoutLosingOrRepeating) {
+  const std::vector<std::string> first = {"<think>", "\n", "Now", " we", ".", "</think>", "1", "<eos>"};
+  const std::vector<std::string> second = {"<think>", "\n", "Thus", ",", " 3", ".", "</think>", "3", "<eos>"};
+  std::vector<std::string> both = first;
+  both.insert(both.end(), second.begin(), second.end());
+  const std::vector<CalibrationProblem> problems = {{"p0", "one"}, {"p1", "two"}};
+  ScriptedModel whole_model("large-test", both);
+  const std::vector<Trace> whole = GenerateTraces(whole_model, problems, 1, Sampling{}, 5, 64);
+
+  // The first run stops after one trace (the process is killed while making the second), leaving
+  // a torn line behind.
+  const std::string partial = TempPath("resume.partial");
+  std::remove(partial.c_str());
+  ScriptedModel killed_model("large-test", both);
+  struct Killed {};
+  EXPECT_THROW(GenerateTraces(killed_model, problems, 1, Sampling{}, 5, 64, {}, {},
+                              [&](const Trace& t) {
+                                if (t.id == "p1") throw Killed{};
+                                AppendTrace(t, partial);
+                              }),
+               Killed);
+  { std::ofstream(partial, std::ios::app) << "{\"id\": \"p1\", \"tex"; }
+
+  const std::vector<Trace> done = ResumeTraces(partial);
+  ASSERT_EQ(done.size(), 1u);
+  ScriptedModel resumed_model("large-test", second);  // only the second trace is generated again
+  int appended = 0;
+  const std::vector<Trace> resumed = GenerateTraces(resumed_model, problems, 1, Sampling{}, 5, 64, {}, done,
+                                                    [&](const Trace& t) { AppendTrace(t, partial); ++appended; });
+  EXPECT_EQ(appended, 1);
+  ASSERT_EQ(resumed.size(), whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(resumed[i].id, whole[i].id);
+    EXPECT_EQ(resumed[i].seed, whole[i].seed);
+    EXPECT_EQ(resumed[i].text, whole[i].text);
+  }
+  EXPECT_EQ(LoadTraces(partial).size(), 2u);  // the torn line is gone, nothing is doubled
+
+  // Saved traces of another seed are refused, not mixed in.
+  ScriptedModel other("large-test", second);
+  EXPECT_THROW(GenerateTraces(other, problems, 1, Sampling{}, 6, 64, {}, done), Error);
+}
+
 TEST(CalibrationTest, LoadTracesReportsTheBadLine) {
   const std::string path = TempPath("bad.jsonl");
   {
