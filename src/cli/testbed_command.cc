@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
