@@ -48,6 +48,7 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
     row.large_ms_per_token = large_ms;
     row.small_ms_per_token = small_ms;
     double large_tokens = 0, all_tokens = 0, ideal = 0, wall = 0, correct = 0, switches = 0, handoff = 0;
+    double handoff_ms = 0, large_decode = 0, small_decode = 0;
     for (const TimedRun& r : runs) {
       if (r.policy != policy) continue;
       ++row.runs;
@@ -58,6 +59,9 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
       correct += r.correct;
       switches += r.switches;
       handoff += r.handoff_prefill_tokens;
+      handoff_ms += r.wall_ms - r.prompt_prefill_ms - r.large_decode_ms - r.small_decode_ms;
+      large_decode += r.large_decode_ms;
+      small_decode += r.small_decode_ms;
     }
     if (row.runs == 0) throw Error("no benchmark runs of policy '" + policy + "'");
     row.large_utilization = all_tokens > 0 ? large_tokens / all_tokens : 0;
@@ -66,6 +70,14 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
     row.mean_wall_ms = wall / row.runs;
     row.switches = switches / row.runs;
     row.handoff_prefill_per_switch = switches > 0 ? handoff / switches : 0;
+    row.handoff_ms_per_switch = switches > 0 ? handoff_ms / switches : 0;
+    const double small_tokens = all_tokens - large_tokens;
+    row.large_ms_per_token_here = large_tokens > 0 ? large_decode / large_tokens : 0;
+    row.small_ms_per_token_here = small_tokens > 0 ? small_decode / small_tokens : 0;
+    if (wall > 0) {
+      row.handoff_loss = handoff_ms / wall;
+      row.token_loss = (large_decode - large_tokens * large_ms + small_decode - small_tokens * small_ms) / wall;
+    }
     std::vector<double> speedups;
     for (const auto& [problem, mean_wall] : MeanWallByProblem(runs, policy)) {
       auto it = reference.find(problem);
@@ -84,13 +96,15 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
 
 std::string LatencyTable(const std::vector<PolicySummary>& rows) {
   std::string out =
-      "| policy | runs | speed-up vs large | large utilization % | relay efficiency | pass@1 % | mean wall ms | switches / run | handoff prefill tokens / switch |\n"
-      "|---|---|---|---|---|---|---|---|---|\n";
-  char line[256];
+      "| policy | runs | speed-up vs large | large utilization % | relay efficiency | lost at handoffs % | lost to dearer tokens % | pass@1 % | mean wall ms | switches / run | handoff prefill tokens / switch | handoff ms / switch |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  char line[320];
   for (const PolicySummary& r : rows) {
-    std::snprintf(line, sizeof(line), "| %s | %d | %.2f ± %.2f | %.1f | %.3f | %.1f | %.1f | %.1f | %.1f |\n",
-                  r.policy.c_str(), r.runs, r.speedup, r.speedup_std, 100 * r.large_utilization,
-                  r.efficiency, 100 * r.pass1, r.mean_wall_ms, r.switches, r.handoff_prefill_per_switch);
+    std::snprintf(line, sizeof(line),
+                  "| %s | %d | %.2f ± %.2f | %.1f | %.3f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n",
+                  r.policy.c_str(), r.runs, r.speedup, r.speedup_std, 100 * r.large_utilization, r.efficiency,
+                  100 * r.handoff_loss, 100 * r.token_loss, 100 * r.pass1, r.mean_wall_ms, r.switches,
+                  r.handoff_prefill_per_switch, r.handoff_ms_per_switch);
     out += line;
   }
   if (!rows.empty()) {

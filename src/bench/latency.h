@@ -37,6 +37,16 @@ struct PolicySummary {
   double small_ms_per_token = 0;  // from the small-only runs
   double switches = 0;            // mean per run
   double handoff_prefill_per_switch = 0;  // Σ handoff prefill tokens / Σ switches (0 without switches)
+  // Where the time over the ideal goes; efficiency = 1 − handoff_loss − token_loss exactly.
+  // handoff_loss: Σ (wall − prompt prefill − decode time of all segments) / Σ wall — prefill at
+  // handoffs and waiting for the background reader; token_loss: Σ (decode time − tokens × the
+  // model's own ms/token) / Σ wall — tokens that cost more here than in the single-model runs
+  // (a deeper context, the other model computing at the same time). Either may be negative.
+  double handoff_loss = 0;
+  double token_loss = 0;
+  double handoff_ms_per_switch = 0;  // Σ handoff time / Σ switches (0 without switches)
+  double large_ms_per_token_here = 0;  // Σ large decode ms / Σ large tokens in this policy's runs
+  double small_ms_per_token_here = 0;
 };
 
 // Summarises runs of several policies. Needs runs of "large" and "small" (each model's own

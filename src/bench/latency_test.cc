@@ -54,6 +54,26 @@ TEST(Latency, SpeedupEfficiencyUtilizationPass1) {
   EXPECT_NE(LatencyTable(rows).find("| relay | 2 | 1.66 ± 0.34 |"), std::string::npos) << LatencyTable(rows);
 }
 
+TEST(Latency, TimeOverTheIdealSplitsIntoHandoffsAndDearerTokens) {
+  TimedRun large = Timed("large", 0, 210, 100, 0, true);
+  TimedRun small = Timed("small", 0, 60, 0, 100, true);
+  // 60 large tokens at 2.5 instead of 2 ms (+30 ms), 40 small at 0.5 ms; prompt 10 ms; wall 200:
+  // 200 − 10 − 150 − 20 = 20 ms outside prompt and decode, over 4 switches. Ideal 150.
+  TimedRun relay = Timed("relay", 0, 200, 60, 40, true);
+  relay.large_decode_ms = 150;
+  relay.switches = 4;
+  const auto rows = SummarizeLatency({large, small, relay}, {"large", "small", "relay"});
+  const PolicySummary& r = rows[2];
+  EXPECT_DOUBLE_EQ(r.efficiency, 150.0 / 200.0);
+  EXPECT_DOUBLE_EQ(r.handoff_loss, 20.0 / 200.0);
+  EXPECT_DOUBLE_EQ(r.token_loss, 30.0 / 200.0);
+  EXPECT_NEAR(r.efficiency + r.handoff_loss + r.token_loss, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(r.handoff_ms_per_switch, 5.0);
+  EXPECT_DOUBLE_EQ(r.large_ms_per_token_here, 2.5);
+  EXPECT_DOUBLE_EQ(r.small_ms_per_token_here, 0.5);
+  EXPECT_DOUBLE_EQ(rows[0].handoff_ms_per_switch, 0.0);
+}
+
 TEST(Latency, NeedsSingleModelReferenceRuns) {
   EXPECT_THROW(SummarizeLatency({Timed("relay", 0, 1, 1, 1, true)}, {"relay"}), Error);
   EXPECT_THROW(SummarizeLatency({Timed("large", 0, 1, 1, 0, true), Timed("relay", 0, 1, 1, 1, true)}, {"relay"}), Error);

@@ -115,14 +115,19 @@ int RunBench(const BenchFlags& flags) {
   }
   const std::vector<PolicySummary> rows = SummarizeLatency(runs, policies);
   nlohmann::json out = {{"dataset", flags.dataset}, {"problems", problems.size()}, {"runs", flags.runs},
-                        {"max_tokens", flags.max_tokens}, {"policies", nlohmann::json::array()}};
+                        {"max_tokens", flags.max_tokens}, {"prompt_style", PromptStyleName(flags.data.prompt_style)},
+                        {"gpqa_fixed_order", flags.data.gpqa_fixed_order}, {"policies", nlohmann::json::array()}};
   for (const PolicySummary& r : rows) {
     out["policies"].push_back({{"policy", r.policy}, {"speedup", r.speedup}, {"speedup_std", r.speedup_std},
                                {"large_utilization", r.large_utilization}, {"efficiency", r.efficiency},
                                {"pass1", r.pass1}, {"mean_wall_ms", r.mean_wall_ms}, {"runs", r.runs},
                                {"large_ms_per_token", r.large_ms_per_token},
                                {"small_ms_per_token", r.small_ms_per_token}, {"switches", r.switches},
-                               {"handoff_prefill_per_switch", r.handoff_prefill_per_switch}});
+                               {"handoff_prefill_per_switch", r.handoff_prefill_per_switch},
+                               {"handoff_ms_per_switch", r.handoff_ms_per_switch},
+                               {"handoff_loss", r.handoff_loss}, {"token_loss", r.token_loss},
+                               {"large_ms_per_token_here", r.large_ms_per_token_here},
+                               {"small_ms_per_token_here", r.small_ms_per_token_here}});
   }
   if (!flags.out.empty()) {
     std::ofstream file(flags.out);
@@ -142,7 +147,7 @@ CommandMain SetupBench(CLI::App* sub) {
   sub->add_option("--problems", flags->problems, "The first N problems")->capture_default_str();
   sub->add_option("--runs", flags->runs, "Runs per problem and policy")->capture_default_str();
   sub->add_option("-n,--max-tokens", flags->max_tokens, "Token budget per request")->capture_default_str();
-  sub->add_option("--data-dir", flags->data.data_dir, "Where the datasets are");
+  AddDatasetFlags(sub, &flags->data);
   AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
   AddPolicyFlags(sub, &flags->policy_flags);
   AddSamplingFlags(sub, &flags->sampling);

@@ -75,7 +75,8 @@ TEST(BenchCommand, JsonSummaryOfRelayAndAllCues) {
   std::map<std::string, json> rows;
   for (const json& row : out["policies"]) {
     for (const char* key : {"speedup", "speedup_std", "large_utilization", "efficiency", "pass1",
-                            "large_ms_per_token", "small_ms_per_token"}) {
+                            "large_ms_per_token", "small_ms_per_token", "handoff_loss", "token_loss",
+                            "handoff_ms_per_switch", "large_ms_per_token_here", "small_ms_per_token_here"}) {
       ASSERT_TRUE(row.contains(key) && row[key].is_number()) << key << " in " << row.dump();
     }
     ASSERT_TRUE(row.contains("policy") && row["policy"].is_string()) << row.dump();
@@ -83,6 +84,9 @@ TEST(BenchCommand, JsonSummaryOfRelayAndAllCues) {
     EXPECT_TRUE(rows.emplace(name, row).second) << "two rows for " << name;
 
     const double efficiency = row["efficiency"].get<double>();
+    // The time over the ideal is split without remainder.
+    EXPECT_NEAR(efficiency + row["handoff_loss"].get<double>() + row["token_loss"].get<double>(), 1.0, 1e-9)
+        << name;
     EXPECT_GE(efficiency, 0.2) << name;  // random models are noisy, but not this noisy
     EXPECT_LE(efficiency, 5.0) << name;
     EXPECT_GT(row["speedup"].get<double>(), 0) << name;
@@ -121,6 +125,24 @@ TEST(BenchCommand, TableWithoutJson) {
   EXPECT_NE(r.out.find("| large |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| small |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ms/token"), std::string::npos) << r.out;
+}
+
+TEST(BenchCommand, DatasetFlagsAsInEval) {
+  const BenchSetup setup;
+  std::vector<std::string> args = WithFlag(setup.Args("large"), "--problems", "1");
+  args = WithFlag(args, "--runs", "1");
+  const CommandOutput plain = RunCommand(args);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(json::parse(plain.out).value("prompt_style", ""), "clean");
+  EXPECT_EQ(json::parse(plain.out).value("gpqa_fixed_order", true), false);
+
+  args.insert(args.end(), {"--gpqa-fixed-order", "--prompt-style", "reference"});
+  const CommandOutput ref = RunCommand(args);
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_EQ(json::parse(ref.out).value("prompt_style", ""), "reference");
+  EXPECT_EQ(json::parse(ref.out).value("gpqa_fixed_order", false), true);
+
+  ExpectError(RunCommand(WithFlag(args, "--prompt-style", "fancy")), "--prompt-style");
 }
 
 TEST(BenchCommand, UnknownPolicy) {

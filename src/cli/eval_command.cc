@@ -28,7 +28,6 @@ struct EvalFlags {
   bool resume = false;
   int max_tokens = 4096;
   DatasetOptions data;
-  std::string prompt_style = "clean";
   PairFlags pair;
   PolicyFlags policy_flags;
   Sampling sampling;
@@ -61,9 +60,7 @@ int RunEval(const EvalFlags& flags) {
   if (flags.samples <= 0) throw Error("--samples must be positive");
   if (flags.max_tokens <= 0) throw Error("--max-tokens must be positive");
   const bool oracle = flags.policy == "oracle";
-  DatasetOptions data = flags.data;
-  data.prompt_style = ParsePromptStyle(flags.prompt_style);
-  std::vector<EvalProblem> problems = LoadDataset(flags.dataset, data);
+  std::vector<EvalProblem> problems = LoadDataset(flags.dataset, flags.data);
   if (flags.limit > 0 && static_cast<size_t>(flags.limit) < problems.size()) problems.resize(flags.limit);
   if (problems.empty()) throw Error("dataset '" + flags.dataset + "' has no problems");
   // Run-file lines are keyed by id: a repeated id would be skipped as already done.
@@ -169,11 +166,7 @@ CommandMain SetupEval(CLI::App* sub) {
   sub->add_option("--out", flags->out, "Run file (JSONL), appended line by line")->required();
   sub->add_flag("--resume", flags->resume, "Continue an interrupted run: skip (problem, sample) pairs already in --out");
   sub->add_option("-n,--max-tokens", flags->max_tokens, "Token budget per request")->capture_default_str();
-  sub->add_option("--data-dir", flags->data.data_dir, "Where the datasets are (default: $RELAYGEN_DATA or ../shared/datasets)");
-  sub->add_option("--data-seed", flags->data.seed, "Seed of GPQA's option shuffle")->capture_default_str();
-  sub->add_flag("--gpqa-fixed-order", flags->data.gpqa_fixed_order, "GPQA options as the reference shows them (A always correct)");
-  sub->add_option("--prompt-style", flags->prompt_style, "clean | reference (byte-exact reference user message)")
-      ->capture_default_str();
+  AddDatasetFlags(sub, &flags->data);
   AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
   AddPolicyFlags(sub, &flags->policy_flags);
   AddSamplingFlags(sub, &flags->sampling);

@@ -42,6 +42,17 @@ void AddEngineFlags(CLI::App* app, LlamaOptions* options) {
       ->capture_default_str()->check(CLI::IsMember({"on", "off", "auto"}));
 }
 
+void AddDatasetFlags(CLI::App* app, DatasetOptions* options) {
+  app->add_option("--data-dir", options->data_dir, "Where the datasets are (default: $RELAYGEN_DATA or ../shared/datasets)");
+  app->add_option("--data-seed", options->seed, "Seed of GPQA's option shuffle")->capture_default_str();
+  app->add_flag("--gpqa-fixed-order", options->gpqa_fixed_order, "GPQA options as the reference shows them (A always correct)");
+  app->add_option_function<std::string>(
+         "--prompt-style", [options](const std::string& style) { options->prompt_style = ParsePromptStyle(style); },
+         "clean | reference (byte-exact reference user message)")
+      ->default_str("clean")
+      ->check(CLI::IsMember({"clean", "reference"}));
+}
+
 std::string BundledModelPath(const std::string& file_name) {
   const char* dir = std::getenv("RELAYGEN_MODELS");
   return std::string(dir != nullptr && *dir != '\0' ? dir : RELAYGEN_SOURCE_DIR "/models") + "/" +

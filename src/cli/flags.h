@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "engine/llama_engine.h"
+#include "eval/dataset.h"
 #include "relay/policy_factory.h"
 
 namespace CLI {
@@ -61,6 +62,10 @@ struct PromptFlags {
 };
 void AddPromptFlags(CLI::App* app, PromptFlags* flags);
 std::string ReadPrompt(const PromptFlags& flags);
+
+// --data-dir --data-seed --gpqa-fixed-order --prompt-style: where a dataset is read from and how
+// its problems are shown to the model.
+void AddDatasetFlags(CLI::App* app, DatasetOptions* options);
 
 // Registers the dataset "testbed": the testbed's test split bundled beside the pair.
 void RegisterBundledDatasets();

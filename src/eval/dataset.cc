@@ -251,6 +251,10 @@ AnswerKind ParseAnswerKind(const std::string& name) {
   throw Error("unknown answer kind '" + name + "' (expected numeric, latex or choice)");
 }
 
+const char* PromptStyleName(PromptStyle style) {
+  return style == PromptStyle::kReference ? "reference" : "clean";
+}
+
 PromptStyle ParsePromptStyle(const std::string& name) {
   if (name == "clean") return PromptStyle::kClean;
   if (name == "reference") return PromptStyle::kReference;

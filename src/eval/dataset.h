@@ -29,6 +29,7 @@ AnswerKind ParseAnswerKind(const std::string& name);  // throws relaygen::Error
 // backspace character that its Python string literal "\boxed" produces (see docs/evaluation.md).
 enum class PromptStyle { kClean, kReference };
 PromptStyle ParsePromptStyle(const std::string& name);  // "clean" | "reference"; throws
+const char* PromptStyleName(PromptStyle style);
 
 struct EvalProblem {
   std::string id;        // stable within the dataset: the key of a run file line

@@ -17,28 +17,27 @@ size_t TrailingBlanks(const std::string& s) {
   return n;
 }
 
-// Prefill ahead for one Run: before a model writes, its own follower hands its session back and
-// the other model's follower starts reading along. The destructor takes both sessions back, so
-// they are the caller's again however Run ends.
+// Prefill ahead for one Run: before a model writes, the follower hands back the session it was
+// reading into and starts reading along for the other model. The destructor pauses it, so both
+// sessions are the caller's again however Run ends.
 class ReadAlong {
  public:
-  ReadAlong(TranscriptFollower* large, TranscriptFollower* small, RunRecorder* rec)
-      : large_(large), small_(small), rec_(rec) {}
+  ReadAlong(TranscriptFollower* follower, Session* large, Session* small, RunRecorder* rec)
+      : follower_(follower), large_(large), small_(small), rec_(rec) {}
   ~ReadAlong() {
-    if (large_ != nullptr) large_->Pause();
-    if (small_ != nullptr) small_->Pause();
+    if (follower_ != nullptr) follower_->Pause();
   }
 
   // The stream callback for `writer`'s next Generate. Without `follow`, nobody reads along.
   TextCallback Turn(Writer writer, bool follow) {
-    TranscriptFollower* own = writer == Writer::kLarge ? large_ : small_;
-    TranscriptFollower* other = writer == Writer::kLarge ? small_ : large_;
-    if (own != nullptr) rec_->AddAheadPrefill(own->Pause());
     TextCallback stream = rec_->Stream(writer);
-    if (other == nullptr || !follow) return stream;
-    other->Follow(rec_->transcript());
-    return [other, stream](std::string_view text) {
-      other->Append(text);
+    if (follower_ == nullptr) return stream;
+    rec_->AddAheadPrefill(follower_->Pause());
+    if (!follow) return stream;
+    follower_->Follow(writer == Writer::kLarge ? small_ : large_, rec_->transcript());
+    TranscriptFollower* follower = follower_;
+    return [follower, stream](std::string_view text) {
+      follower->Append(text);
       return stream(text);
     };
   }
@@ -48,14 +47,14 @@ class ReadAlong {
   // text is held back until the answer is in, and its generation is cancelled if the cue turns
   // out to be inside a word.
   TextCallback TurnAfterDeferredCue(const Sampling& lookahead_sampling) {
-    rec_->AddAheadPrefill(small_->Pause());
+    rec_->AddAheadPrefill(follower_->Pause());
     const TextCallback stream = rec_->Stream(Writer::kSmall);
-    large_->FollowAfterLookahead(rec_->transcript(), lookahead_sampling);
+    follower_->FollowAfterLookahead(large_, rec_->transcript(), lookahead_sampling);
     auto held = std::make_shared<std::string>();
-    TranscriptFollower* large = large_;
-    return [large, stream, held](std::string_view text) {
-      large->Append(text);
-      const TranscriptFollower::Answer answer = large->LookaheadAnswer(/*wait=*/false);
+    TranscriptFollower* follower = follower_;
+    return [follower, stream, held](std::string_view text) {
+      follower->Append(text);
+      const TranscriptFollower::Answer answer = follower->LookaheadAnswer(/*wait=*/false);
       if (answer == TranscriptFollower::Answer::kContinuesWord) return false;
       held->append(text);
       if (answer == TranscriptFollower::Answer::kUnknown) return true;
@@ -67,12 +66,13 @@ class ReadAlong {
 
   // Waits for the deferred lookahead: true when the cue was inside a word after all.
   bool CueInsideWord() {
-    return large_->LookaheadAnswer(/*wait=*/true) == TranscriptFollower::Answer::kContinuesWord;
+    return follower_->LookaheadAnswer(/*wait=*/true) == TranscriptFollower::Answer::kContinuesWord;
   }
 
  private:
-  TranscriptFollower* large_;
-  TranscriptFollower* small_;
+  TranscriptFollower* follower_;  // null without prefill ahead
+  Session* large_;
+  Session* small_;
   RunRecorder* rec_;
 };
 
@@ -129,24 +129,21 @@ RelayController::RelayController(Session* large, Session* small, RelayOptions op
       large_stops_(LargeModeStops(options_)),
       small_stops_(SmallModeStops()) {
   if (large_ == nullptr || small_ == nullptr) throw Error("relay needs a large and a small model");
-  if (options_.prefill_ahead) {
-    large_follower_ = std::make_unique<TranscriptFollower>(large_);
-    small_follower_ = std::make_unique<TranscriptFollower>(small_);
-  }
+  if (options_.prefill_ahead) follower_ = std::make_unique<TranscriptFollower>();
 }
 
 PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sampling,
                                   int max_tokens,
                                   const std::function<void(Writer, std::string_view)>& on_text) {
   RunRecorder rec(prompt, sampling, max_tokens, on_text);
-  ReadAlong read_along(large_follower_.get(), small_follower_.get(), &rec);
+  ReadAlong read_along(follower_.get(), large_, small_, &rec);
   bool large_mode = true;
   bool think_closed = false;
   bool context_full = false;
   std::string heal;  // whitespace the next model's first token must supply
   // With prefill ahead, a word cue at the end of the text fires without its lookahead token; the
   // large model draws that token while the small model already writes (see TurnAfterDeferredCue).
-  const bool defer_lookahead = large_follower_ != nullptr;
+  const bool defer_lookahead = follower_ != nullptr;
   bool deferred_cue = false;   // the small model's turn follows a cue whose lookahead is pending
   bool resume_large = false;   // that cue was inside a word: the large model's turn goes on
 

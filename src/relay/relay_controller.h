@@ -56,8 +56,7 @@ class RelayController : public Policy {
   RelayOptions options_;
   std::vector<Stop> large_stops_;
   std::vector<Stop> small_stops_;
-  std::unique_ptr<TranscriptFollower> large_follower_;  // null without prefill_ahead
-  std::unique_ptr<TranscriptFollower> small_follower_;
+  std::unique_ptr<TranscriptFollower> follower_;  // the idle model reads along; null without prefill_ahead
 };
 
 // One model writes everything: reasoning up to `</think>`, then the answer. Two segments so the

@@ -22,10 +22,7 @@ size_t SafeSplitPoint(std::string_view text) {
   return 0;
 }
 
-TranscriptFollower::TranscriptFollower(Session* session) : session_(session) {
-  if (session_ == nullptr) throw Error("transcript follower needs a session");
-  worker_ = std::thread([this] { Work(); });
-}
+TranscriptFollower::TranscriptFollower() { worker_ = std::thread([this] { Work(); }); }
 
 TranscriptFollower::~TranscriptFollower() {
   {
@@ -36,12 +33,15 @@ TranscriptFollower::~TranscriptFollower() {
   worker_.join();
 }
 
-void TranscriptFollower::Follow(const std::string& transcript) {
+void TranscriptFollower::Follow(Session* session, const std::string& transcript) {
   std::lock_guard<std::mutex> lock(mu_);
-  StartFollowing(transcript);
+  StartFollowing(session, transcript);
 }
 
-void TranscriptFollower::StartFollowing(const std::string& transcript) {
+void TranscriptFollower::StartFollowing(Session* session, const std::string& transcript) {
+  if (session == nullptr) throw Error("transcript follower needs a session");
+  if (following_ || busy_) throw Error("internal: Follow on a follower that was not paused");
+  session_ = session;
   transcript_ = transcript;
   offered_ = 0;
   done_ = 0;
@@ -51,9 +51,10 @@ void TranscriptFollower::StartFollowing(const std::string& transcript) {
   Offer();
 }
 
-void TranscriptFollower::FollowAfterLookahead(const std::string& transcript, const Sampling& sampling) {
+void TranscriptFollower::FollowAfterLookahead(Session* session, const std::string& transcript,
+                                              const Sampling& sampling) {
   std::lock_guard<std::mutex> lock(mu_);
-  StartFollowing(transcript);
+  StartFollowing(session, transcript);
   lookahead_ = LookaheadState::kWanted;
   lookahead_sampling_ = sampling;
   lookahead_size_ = transcript.size();
@@ -122,6 +123,7 @@ FollowStats TranscriptFollower::Pause() {
   following_ = false;
   if (lookahead_ == LookaheadState::kWanted) lookahead_ = LookaheadState::kNone;  // not needed any more
   Await(lock, [this] { return !busy_; });
+  session_ = nullptr;
   const FollowStats stats = stats_;
   stats_ = {};
   return stats;
@@ -132,13 +134,14 @@ void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
   // check must not see, so the text is exactly what the cue's writer would have continued.
   const std::string text = transcript_.substr(0, lookahead_size_);
   const Sampling sampling = lookahead_sampling_;
+  Session* session = session_;
   lookahead_ = LookaheadState::kRunning;
   busy_ = true;
   lock.unlock();
   LookaheadResult r;
   bool ok = true;
   try {
-    r = session_->ContinuesWord(text, sampling);
+    r = session->ContinuesWord(text, sampling);
   } catch (const std::exception&) {
     ok = false;  // as for Prefill: the next Generate reports it; the cue stands
   }
@@ -165,12 +168,13 @@ void TranscriptFollower::Work() {
       continue;
     }
     const std::string text = transcript_.substr(0, offered_);
+    Session* session = session_;
     busy_ = true;
     lock.unlock();
     PrefillResult r;
     bool ok = true;
     try {
-      r = session_->Prefill(text);
+      r = session->Prefill(text);
     } catch (const std::exception&) {
       // The context is full or the engine failed: the next Generate meets the same condition
       // and reports it where the caller can act on it. Following stops until the next Follow.

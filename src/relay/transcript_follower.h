@@ -1,6 +1,11 @@
 // Prefill ahead: while one model of a relay writes, the other reads along on a worker thread, so
 // that at the handoff only the last word or two of the transcript remain to prefill.
 //
+// One follower serves both models of a relay, one at a time (only the model not writing reads
+// along), so a relay never has more than two threads busy: the writer and this worker. With a
+// worker per model, the paused one kept polling into the next turn and, on two cores, took a
+// share of the CPU from the two threads doing the work.
+//
 // Splitting the transcript into pieces must not change how it is tokenized, or the follower
 // would hand the next model a token sequence it would never have seen. Pieces therefore end only
 // at a split point (SafeSplitPoint): right before a space that follows a non-space character, or
@@ -38,19 +43,19 @@ struct FollowStats {
 
 class TranscriptFollower {
  public:
-  // The session is borrowed and must outlive the follower.
-  explicit TranscriptFollower(Session* session);
+  TranscriptFollower();
   ~TranscriptFollower();
   TranscriptFollower(const TranscriptFollower&) = delete;
   TranscriptFollower& operator=(const TranscriptFollower&) = delete;
 
-  // Starts following `transcript` (the text so far) and, from now on, what Append adds to it.
-  // The session belongs to the worker thread until Pause returns.
-  void Follow(const std::string& transcript);
+  // Starts reading `transcript` (the text so far) into `session`, and from now on what Append
+  // adds to it. The session is borrowed: it belongs to the worker thread until Pause returns.
+  // The follower must be paused (or new).
+  void Follow(Session* session, const std::string& transcript);
   // Follow, but first settle the deferred lookahead of the word-boundary cue that ends
   // `transcript` (Session::ContinuesWord, drawn with `sampling`): the cue's writer checks whether
   // its next token would have continued the word while the other model already writes.
-  void FollowAfterLookahead(const std::string& transcript, const Sampling& sampling);
+  void FollowAfterLookahead(Session* session, const std::string& transcript, const Sampling& sampling);
   // The lookahead's answer. kContinuesWord: the next token continues the word, so the cue did
   // not end a word and does not count. Without `wait`, kUnknown while the check runs; with no
   // check requested, kEndsWord.
@@ -60,18 +65,19 @@ class TranscriptFollower {
   void Append(std::string_view text);
   // Stops following: waits for the prefill in flight, drops what was not started, and returns
   // the background work done since the last Pause. The caller may use the session again after.
+  // Pausing a paused follower returns empty stats.
   FollowStats Pause();
 
  private:
   void Work();
-  void StartFollowing(const std::string& transcript);  // mutex held
+  void StartFollowing(Session* session, const std::string& transcript);  // mutex held
   void Changed();  // mutex held: a waiter's condition may hold now
   // Waits until `ready` (mutex held on entry and exit), polling briefly before sleeping.
   void Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   void Offer();  // mutex held: hand the worker the text up to the last split point
   void Lookahead(std::unique_lock<std::mutex>& lock);  // runs the check; `lock` held on entry and exit
 
-  Session* session_;
+  Session* session_ = nullptr;  // the model reading along; null while paused
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> changes_{0};  // bumped by Changed(), for Await's poll

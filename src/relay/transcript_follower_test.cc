@@ -88,9 +88,9 @@ class PrefillLog : public Session {
 
 TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
   PrefillLog session;
-  TranscriptFollower follower(&session);
+  TranscriptFollower follower;
   const std::string prompt = "<|im_start|>user\nAnn has 45 apples.<|im_end|>\n<think>\n";
-  follower.Follow(prompt);
+  follower.Follow(&session, prompt);
   std::string transcript = prompt;
   for (const char* piece : {"Okay", ",", " so", " Ann", " has", " 45", " apples", ".", " Then"}) {
     follower.Append(piece);
@@ -119,8 +119,8 @@ TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
 TEST(TranscriptFollower, NeverPrefillsTheUnfinishedEnd) {
   // The end of the text so far may still merge with what comes next ("." then "\n\n").
   PrefillLog session;
-  TranscriptFollower follower(&session);
-  follower.Follow("prompt");
+  TranscriptFollower follower;
+  follower.Follow(&session, "prompt");
   follower.Append("12.");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   follower.Pause();
@@ -130,8 +130,8 @@ TEST(TranscriptFollower, NeverPrefillsTheUnfinishedEnd) {
 TEST(TranscriptFollower, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
   PrefillLog session;
   session.delay = std::chrono::milliseconds(100);
-  TranscriptFollower follower(&session);
-  follower.Follow("a b");
+  TranscriptFollower follower;
+  follower.Follow(&session, "a b");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the worker is inside Prefill
   follower.Pause();
   EXPECT_EQ(session.in_flight.load(), 0);
@@ -144,14 +144,14 @@ TEST(TranscriptFollower, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
 TEST(TranscriptFollower, AFailedPrefillStopsFollowingQuietly) {
   PrefillLog session;
   session.fail = true;
-  TranscriptFollower follower(&session);
-  follower.Follow("a b");
+  TranscriptFollower follower;
+  follower.Follow(&session, "a b");
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   follower.Append(" c d");
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_EQ(follower.Pause().tokens, 0);
   session.fail = false;
-  follower.Follow("x y");  // a new Follow tries again
+  follower.Follow(&session, "x y");  // a new Follow tries again
   EXPECT_TRUE(session.WaitFor("x"));
 }
 
@@ -160,8 +160,8 @@ TEST(TranscriptFollower, LookaheadRunsFirstOnTheTextAsHandedOver) {
     PrefillLog session;
     session.delay = std::chrono::milliseconds(30);
     session.continues = continues;
-    TranscriptFollower follower(&session);
-    follower.FollowAfterLookahead("a b c Now", Sampling{});
+    TranscriptFollower follower;
+    follower.FollowAfterLookahead(&session, "a b c Now", Sampling{});
     follower.Append(" we add");  // the other model writes meanwhile
     EXPECT_EQ(follower.LookaheadAnswer(false), TranscriptFollower::Answer::kUnknown);
     EXPECT_EQ(follower.LookaheadAnswer(true), continues ? TranscriptFollower::Answer::kContinuesWord
@@ -174,24 +174,50 @@ TEST(TranscriptFollower, LookaheadRunsFirstOnTheTextAsHandedOver) {
   }
 }
 
-TEST(TranscriptFollower, PauseCancelsALookaheadNotStarted) {
+TEST(TranscriptFollower, PauseRightAfterALookaheadRequestNeverHangs) {
+  // Pause either cancels the check (not started yet) or waits for it; the answer is then settled.
   PrefillLog session;
   session.delay = std::chrono::milliseconds(50);
-  TranscriptFollower follower(&session);
-  follower.Follow("a b c");  // the worker is busy prefilling "a b"
-  std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  follower.FollowAfterLookahead("a b c d", Sampling{});
+  session.continues = true;
+  TranscriptFollower follower;
+  follower.FollowAfterLookahead(&session, "a b c d", Sampling{});
   follower.Pause();
-  std::this_thread::sleep_for(std::chrono::milliseconds(80));
-  EXPECT_EQ(follower.LookaheadAnswer(true), TranscriptFollower::Answer::kEndsWord);
+  const TranscriptFollower::Answer answer = follower.LookaheadAnswer(true);
+  EXPECT_NE(answer, TranscriptFollower::Answer::kUnknown);
+  EXPECT_EQ(answer == TranscriptFollower::Answer::kContinuesWord, session.checked.size() == 1u);
+}
+
+TEST(TranscriptFollower, ServesOneSessionAtATime) {
+  // A relay has one follower: it reads into whichever model is not writing.
+  PrefillLog large, small;
+  TranscriptFollower follower;
+  follower.Follow(&small, "the large model writes");
+  ASSERT_TRUE(small.WaitFor("the large model"));
+  follower.Pause();
+  follower.Follow(&large, "the large model writes. Then the small");
+  ASSERT_TRUE(large.WaitFor("the large model writes. Then the"));
+  follower.Append(" one writes");
+  ASSERT_TRUE(large.WaitFor("the large model writes. Then the small one"));
+  follower.Pause();
+  EXPECT_EQ(small.Texts().back(), "the large model") << "nothing more after its Pause";
+  EXPECT_THROW(follower.Follow(nullptr, "x"), Error);
+}
+
+TEST(TranscriptFollower, FollowNeedsAPause) {
+  PrefillLog a, b;
+  TranscriptFollower follower;
+  follower.Follow(&a, "one two");
+  EXPECT_THROW(follower.Follow(&b, "one two"), Error) << "two sessions would share the worker";
+  follower.Pause();
+  EXPECT_EQ(follower.Pause().tokens, 0) << "pausing a paused follower is harmless";
 }
 
 TEST(TranscriptFollower, DestructorJoinsWithWorkInFlight) {
   PrefillLog session;
   session.delay = std::chrono::milliseconds(50);
   {
-    TranscriptFollower follower(&session);
-    follower.Follow("a b c");
+    TranscriptFollower follower;
+    follower.Follow(&session, "a b c");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(session.in_flight.load(), 0);
