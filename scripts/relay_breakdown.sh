@@ -37,11 +37,16 @@ summary='
   | .large_ms_per_token = (if .large_tokens > 0 then .large_decode_ms / .large_tokens else null end)
   | .small_ms_per_token = (if .small_tokens > 0 then .small_decode_ms / .small_tokens else null end)'
 
+ERR=$(mktemp)
+trap 'rm -f "$ERR"' EXIT
+
 run() {  # label, then relaygen relay flags
   local label=$1; shift
   for seed in $(seq 1 "$SEEDS"); do
     # shellcheck disable=SC2086
-    "$BIN" relay -p "$PROBLEM" --seed "$seed" -t 1 --json ${RELAY_FLAGS:-} "$@" 2>/dev/null
+    # Its stderr is only the human summary; a failure still stops the script, with its message.
+    "$BIN" relay -p "$PROBLEM" --seed "$seed" -t 1 --json ${RELAY_FLAGS:-} "$@" 2>"$ERR" ||
+      { cat "$ERR" >&2; echo "relay_breakdown: relaygen relay failed ($label, seed $seed)" >&2; exit 1; }
   done | jq -s "$summary" | jq -c --arg name "$label" '{case: $name} + .'
 }
 run relay
