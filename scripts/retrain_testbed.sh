@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Retrains relaygen's testbed pair from scratch (issue 3; not part of CI): generates the task data,
-# trains the small and the large model (concurrently), checks llama.cpp's logits against libtorch's,
-# and evaluates both greedily on the test split. Needs a build with the libtorch trainer
+# Retrains relaygen's testbed pair (v2, issue 10) from scratch; not part of CI: generates the task
+# data, trains the small and then the large model, checks llama.cpp's logits against libtorch's, and
+# evaluates both greedily on the test split (and the large one with a slip injected). Needs a build with the libtorch trainer
 # (libtorch-dev + libopenblas0-openmp installed; RELAYGEN_TESTBED_TRAINER=AUTO finds it).
 #
 #   scripts/retrain_testbed.sh                 # results in $OUT (default build/testbed-retrain)
 #   INSTALL=1 scripts/retrain_testbed.sh       # also copy the models and splits into models/
 #
 # Environment: RELAYGEN (the relaygen binary, default build/bin/relaygen), OUT, THREADS (2). The
-# recipe is the one of models/README.md: the small model (64 dim, 2 layers) 1200 steps, then the
-# large model (128 dim, 8 layers) 1800 steps, one after the other so each gets both cores. The large
+# recipe is the one of models/README.md: the small model (64 dim, 4 layers) SMALL_STEPS, then the
+# large model (128 dim, 8 layers), one after the other so each gets both cores. The large
 # model may be trained in stages, each continuing from the previous one's F32 weights with a fresh
 # warmup + cosine schedule (LARGE_STAGES: "steps:lr:warmup:seed ...", default one stage).
 set -euo pipefail
@@ -18,6 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RELAYGEN=${RELAYGEN:-$ROOT/build/bin/relaygen}
 OUT=${OUT:-$ROOT/build/testbed-retrain}
 LARGE_STAGES=${LARGE_STAGES:-"1800:3e-3:60:1"}
+SMALL_STEPS=${SMALL_STEPS:-1200}
 THREADS=${THREADS:-2}
 # libgomp's busy-waiting makes training ~10x slower on a machine shared with other jobs (relaygen
 # sets PASSIVE unless told otherwise); on an idle machine ACTIVE is ~20% faster.
@@ -31,10 +32,10 @@ mkdir -p "$OUT"
 start=$(date +%s)
 
 echo "[retrain] data -> $OUT/data"
-"$RELAYGEN" testbed data --out "$OUT/data" --seed 1 --n-train 60000 --n-calibration 40 --n-test 300
+"$RELAYGEN" testbed data --out "$OUT/data" --seed 2 --n-train 60000 --n-calibration 40 --n-test 300
 
 echo "[retrain] training small, then large (logs: $OUT/*.train.err)"
-"$RELAYGEN" testbed train --data "$OUT/data" --size small --steps 1200 --warmup 100 --lr 3e-3 --batch 16 \
+"$RELAYGEN" testbed train --data "$OUT/data" --size small --steps "$SMALL_STEPS" --warmup 100 --lr 3e-3 --batch 16 \
   --seed 1 --threads "$THREADS" --type f16 --out "$OUT/testbed-small.gguf" \
   --f32-out "$OUT/testbed-small-f32.gguf" --check-logits --log "$OUT/small.log.jsonl" \
   > "$OUT/small.train.json" 2> "$OUT/small.train.err"
@@ -59,11 +60,17 @@ for size in large small; do
   "$RELAYGEN" testbed eval --model "$OUT/testbed-$size.gguf" --data "$OUT/data" --split test --temp 0 -t 1 \
     --traces "$OUT/$size.test.traces.jsonl" --json | tee "$OUT/$size.test.json"
 done
+for kind in compute restate; do
+  echo "[retrain] eval large with one $kind slip injected (greedy, test split)"
+  "$RELAYGEN" testbed eval --model "$OUT/testbed-large.gguf" --data "$OUT/data" --split test --temp 0 -t 1 \
+    --inject-slip "$kind" --json | tee "$OUT/large.slip-$kind.json"
+done
 echo "[retrain] done in $(( $(date +%s) - start )) s; compare with models/README.md"
 
 if [[ "${INSTALL:-0}" == "1" ]]; then
   cp "$OUT/testbed-large.gguf" "$OUT/testbed-small.gguf" "$ROOT/models/"
   cp "$OUT/data/test.jsonl" "$ROOT/models/testbed-test.jsonl"
   cp "$OUT/data/calibration.jsonl" "$ROOT/models/testbed-calibration.jsonl"
+  cp "$OUT/data/data.json" "$ROOT/models/testbed-data.json"
   echo "[retrain] installed into models/"
 fi

@@ -30,6 +30,7 @@ struct CalibrateFlags {
   int max_tokens = 4096;
   std::string traces;
   int min_occurrences = 1;
+  std::string rule = "mean";
   bool substring_match = false;
   std::string out;
   std::string report_dir;
@@ -115,6 +116,7 @@ int RunCalibrate(const CalibrateFlags& flags) {
   CalibrationOptions options;
   options.match = flags.substring_match ? CueMatch::kSubstring : CueMatch::kWordBoundary;
   options.min_occurrences = flags.min_occurrences;
+  options.rule = SelectionRule::Parse(flags.rule);
   CueProfile profile = ComputeCueProfile(scored, options);
   profile.large = large_name;
   profile.small = BaseName(flags.pair.small);
@@ -161,6 +163,10 @@ CommandMain SetupCalibrate(CLI::App* sub) {
                   "(default: <out>.traces.jsonl)");
   sub->add_option("--min-occurrences", flags->min_occurrences,
                   "A cue must occur this often to be selected")->capture_default_str();
+  sub->add_option("--rule", flags->rule,
+                  "Selection statistic: mean (the paper: pooled post-cue margins), min (each sentence's least sure "
+                  "token) or quantile:Q (each sentence's Q-quantile margin); see docs/calibration.md")
+      ->capture_default_str();
   sub->add_flag("--substring-match", flags->substring_match,
                 "Match cues inside words too, as the reference does");
   sub->add_option("-o,--out", flags->out, "Where to write the cue profile (JSON)")->required();

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -71,6 +72,11 @@ int RunData(const DataFlags& f) {
                             {"max_steps", f.task.max_steps},
                             {"start_digits", f.task.start_digits},
                             {"amount_digits", f.task.amount_digits},
+                            {"p_check", f.task.p_check},
+                            {"p_slip_compute", f.task.p_slip_compute},
+                            {"p_slip_restate", f.task.p_slip_restate},
+                            {"train_problems_with_slips", std::count_if(splits.train.begin(), splits.train.end(),
+                                                                        [](const Problem& p) { return !p.no_loss.empty(); })},
                             {"n_vocab", vocab.tokens.size()},
                             {"n_merges", vocab.merges.size()},
                             {"test_tokens_mean", examples.empty() ? 0.0 : double(total) / examples.size()},
@@ -94,6 +100,11 @@ CommandMain SetupData(CLI::App* sub) {
   sub->add_option("--start-digits", f->task.start_digits, "Digits of the starting quantity (and cap of every value)")
       ->capture_default_str();
   sub->add_option("--amount-digits", f->task.amount_digits, "Digits of each added/removed amount")->capture_default_str();
+  sub->add_option("--p-check", f->task.p_check, "Chance of a check paragraph after a step")->capture_default_str();
+  sub->add_option("--p-slip-compute", f->task.p_slip_compute,
+                  "Training split: chance per step of a wrong result followed by its repair")->capture_default_str();
+  sub->add_option("--p-slip-restate", f->task.p_slip_restate,
+                  "Training split: chance per step of a wrong restatement followed by its repair")->capture_default_str();
   return [f] { return RunData(*f); };
 }
 
@@ -142,6 +153,7 @@ struct EvalFlags {
   LlamaOptions engine;
   bool json = false;
   std::string traces;
+  std::string inject_slip;  // "", "compute" or "restate"
 };
 
 std::string SplitPath(const EvalFlags& f) {
@@ -166,8 +178,23 @@ int RunEval(const EvalFlags& f) {
   int64_t tokens = 0;
   double decode_ms = 0;
   ErrorTally tally;
+  if (!f.inject_slip.empty() && f.inject_slip != "compute" && f.inject_slip != "restate") {
+    throw Error("--inject-slip must be compute or restate (got '" + f.inject_slip + "')");
+  }
+  int repaired = 0;
   for (const Problem& p : problems) {
-    const std::string prompt = model->RenderChat({{"user", p.UserMessage()}});
+    std::string prompt = model->RenderChat({{"user", p.UserMessage()}});
+    // With --inject-slip the model continues the reference trace right after a wrong number
+    // (a different step for each problem): how often it still reaches the right answer.
+    std::string prefix;
+    int wrong = -1;
+    if (!f.inject_slip.empty()) {
+      const InjectedSlip slip = InjectSlip(p, f.inject_slip == "compute" ? SlipKind::kCompute : SlipKind::kRestate,
+                                           n / f.samples % CountSteps(p.response), f.seed + n);
+      prefix = slip.prefix;
+      wrong = slip.wrong;
+      prompt += prefix;
+    }
     for (int s = 0; s < f.samples; ++s) {
       SegmentRequest req;
       req.max_tokens = f.max_tokens;
@@ -175,7 +202,11 @@ int RunEval(const EvalFlags& f) {
       req.sampling.top_p = f.top_p;
       req.sampling.top_k = f.top_k;
       req.sampling.seed = f.seed + 1000003ULL * n;
-      const Segment seg = session->Generate(prompt, req);
+      Segment seg = session->Generate(prompt, req);
+      if (!prefix.empty()) {
+        repaired += seg.text.find(", not " + std::to_string(wrong)) != std::string::npos;
+        seg.text = prefix + seg.text;
+      }
       const std::string answer = LastBoxed(seg.text);
       const bool ok = answer == std::to_string(p.answer);
       const TraceAnalysis a = AnalyzeTrace(p, seg.text);
@@ -205,6 +236,10 @@ int RunEval(const EvalFlags& f) {
                         {"temperature", f.temperature},
                         {"samples", f.samples},
                         {"errors", tally.ToJson()}};
+  if (!f.inject_slip.empty()) {
+    out["inject_slip"] = f.inject_slip;
+    out["repair_rate"] = n ? double(repaired) / n : 0.0;  // continuations that say ", not <the wrong value>"
+  }
   if (f.json) {
     std::printf("%s\n", out.dump().c_str());
   } else {
@@ -226,6 +261,9 @@ CommandMain SetupEval(CLI::App* sub) {
   sub->add_option("--seed", f->seed, "Base sampling seed")->capture_default_str();
   sub->add_option("--max-tokens", f->max_tokens, "Token budget per trace")->capture_default_str();
   sub->add_option("--traces", f->traces, "Write every generated trace here (JSON lines)");
+  sub->add_option("--inject-slip", f->inject_slip,
+                  "compute|restate: continue each reference trace right after a wrong result (or a wrong restatement "
+                  "of it) and measure recovery");
   AddEngineFlags(sub, &f->engine);
   sub->add_flag("--json", f->json, "One-line JSON output");
   return [f] { return RunEval(*f); };

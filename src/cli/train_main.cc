@@ -74,7 +74,7 @@ int RunTrain(TrainFlags f) {
   ConfigureLlamaLogging();
   LlamaConfig c;
   if (f.size == "small") {
-    c.n_embd = 64, c.n_layer = 2, c.n_head = 4, c.n_ff = 192;
+    c.n_embd = 64, c.n_layer = 4, c.n_head = 4, c.n_ff = 192;
   } else if (f.size == "large") {
     c.n_embd = 128, c.n_layer = 8, c.n_head = 4, c.n_ff = 384;
   } else {
@@ -192,7 +192,7 @@ std::function<int()> SetupTrain(CLI::App* sub) {
   auto f = std::make_shared<TrainFlags>();
   sub->add_option("--data", f->data, "Directory written by `relaygen testbed data`")->required();
   sub->add_option("--out", f->out, "Output GGUF")->required();
-  sub->add_option("--size", f->size, "Preset: small (64 dim, 2 layers) or large (128 dim, 8 layers)")->capture_default_str();
+  sub->add_option("--size", f->size, "Preset: small (64 dim, 4 layers) or large (128 dim, 8 layers)")->capture_default_str();
   sub->add_option("--n-embd", f->n_embd, "Override the preset's embedding size");
   sub->add_option("--n-layer", f->n_layer, "Override the preset's layer count");
   sub->add_option("--n-head", f->n_head, "Override the preset's head count");

@@ -248,29 +248,39 @@ CueProfile ComputeCueProfile(const std::vector<ScoredTrace>& traces, const Calib
   profile.global_tokens = global_n;
   profile.global_mean = global_sum / static_cast<double>(global_n);
 
+  profile.rule = options.rule.ToString();
   for (const std::string& cue : options.candidates) {
     CueStat stat;
     stat.cue = cue;
-    std::vector<double> pooled;
+    std::vector<double> pooled;    // the margins of all region tokens (mean rule)
+    std::vector<double> per_region;  // one quantile per non-empty region (quantile rules)
     for (const ScoredTrace& t : traces) {
       const CueRegions regions = FindCueRegions(t.pieces, cue, options.match);
       stat.occurrences += regions.occurrences;
       for (int i : regions.tokens) pooled.push_back(t.margins[i]);
+      for (const auto& [first, end] : regions.spans) {
+        if (first >= end) continue;
+        std::vector<double> m(t.margins.begin() + first, t.margins.begin() + end);
+        std::sort(m.begin(), m.end());
+        per_region.push_back(m[static_cast<size_t>(options.rule.quantile * static_cast<double>(m.size() - 1))]);
+      }
     }
     stat.tokens = static_cast<int>(pooled.size());
-    if (stat.tokens > 0) {
+    stat.regions = static_cast<int>(per_region.size());
+    const std::vector<double>& values = options.rule.pooled_mean ? pooled : per_region;
+    if (!values.empty()) {
       // Two passes: no cancellation in the variance. Population std, as numpy's default.
-      const double n = stat.tokens;
+      const double n = static_cast<double>(values.size());
       double sum = 0;
-      for (double m : pooled) sum += m;
+      for (double m : values) sum += m;
       stat.mean = sum / n;
       double sq = 0;
-      for (double m : pooled) sq += (m - stat.mean) * (m - stat.mean);
+      for (double m : values) sq += (m - stat.mean) * (m - stat.mean);
       stat.std = std::sqrt(sq / n);
       stat.se = stat.std / std::sqrt(n);
     }
-    // μ_c ≥ μ + SE_c, with enough occurrences and at least one pooled token to measure.
-    stat.selected = stat.occurrences >= options.min_occurrences && stat.tokens > 0 &&
+    // μ_c ≥ μ + SE_c, with enough occurrences and at least one token to measure.
+    stat.selected = stat.occurrences >= options.min_occurrences && !values.empty() &&
                     stat.mean >= profile.global_mean + stat.se;
     profile.cues.push_back(std::move(stat));
   }

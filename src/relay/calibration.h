@@ -74,6 +74,7 @@ ScoredTrace ScoreTrace(Model& small, Session& session, const Trace& trace);
 
 struct CalibrationOptions {
   CueMatch match = CueMatch::kWordBoundary;
+  SelectionRule rule;  // the paper's pooled mean by default
   int min_occurrences = 1;
   std::vector<std::string> candidates = CandidateCues();
 };

@@ -54,18 +54,20 @@ std::string CalibrationMarkdown(const CueProfile& p, const std::string& command)
   md << "| cue matching | " << p.match << " |\n";
   md << "| reasoning tokens scored | " << p.global_tokens << " |\n";
   md << "| global mean margin μ | " << Fixed(p.global_mean) << " |\n";
-  md << "| rule | μ_c ≥ μ + SE_c, occurrences ≥ " << p.min_occurrences << " |\n";
+  md << "| rule | " << p.rule << ": μ_c ≥ μ + SE_c, occurrences ≥ " << p.min_occurrences
+     << (p.rule == "mean" ? " (μ_c over pooled region tokens)" : " (μ_c over regions, each scored by its " + p.rule + " margin)")
+     << " |\n";
   md << "| selected | " << selected.size() << " of " << p.cues.size() << " candidates |\n\n";
   md << "Selected switch cues:";
   for (const std::string& c : selected) md << " " << Shown(c);
   md << "\n\n";
   md << "The margin is the small model's p(top-1) − p(top-2) when it is teacher-forced through the "
         "large model's reasoning; a cue's region is the rest of the sentence after it.\n\n";
-  md << "| cue | selected | occurrences | tokens | mean | std | SE | mean − μ |\n";
-  md << "|---|---|---:|---:|---:|---:|---:|---:|\n";
+  md << "| cue | selected | occurrences | regions | tokens | μ_c | std | SE | μ_c − μ |\n";
+  md << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const CueStat* c : SortedByMean(p)) {
     md << "| " << Shown(c->cue) << " | " << (c->selected ? "yes" : "") << " | " << c->occurrences
-       << " | " << c->tokens << " | ";
+       << " | " << c->regions << " | " << c->tokens << " | ";
     if (c->tokens > 0) {
       md << Fixed(c->mean) << " | " << Fixed(c->std) << " | " << Fixed(c->se) << " | "
          << Fixed(c->mean - p.global_mean) << " |\n";

@@ -63,6 +63,46 @@ TEST(CalibrationTest, OneStandardErrorAboveTheMeanIsRequired) {
   EXPECT_FALSE(ComputeCueProfile(spread, o).cues[0].selected);  // 0.6 < 0.525 + 0.4/sqrt(2)
 }
 
+// The mean rule pools a region's tokens, so one unsure token among sure ones passes; the min rule
+// scores each region by its least sure token and rejects the cue. Hand-computed: global mean over
+// 22 tokens = 17.8 / 22 = 0.809; "So " regions: {1.0 x 8, 0.1} twice -> pooled mean 0.9, std
+// 0.283, SE 0.283/sqrt(18) = 0.067 (selected: 0.9 >= 0.876); region minima {0.1, 0.1} -> 0.1.
+TEST(CalibrationTest, MinRuleSeesOneHardTokenThatTheMeanHides) {
+  std::vector<std::pair<std::string, float>> tokens = {{"So", 0.5f}};
+  for (int i = 0; i < 8; ++i) tokens.push_back({" a", 1.0f});
+  tokens.push_back({" 7", 0.1f});
+  tokens.push_back({".", 0.3f});
+  const std::vector<ScoredTrace> traces = {Scored(tokens), Scored(tokens)};
+  CalibrationOptions o;
+  o.candidates = {"So "};
+  CueProfile p = ComputeCueProfile(traces, o);
+  EXPECT_NEAR(p.global_mean, 17.8 / 22, 1e-6);
+  EXPECT_NEAR(p.cues[0].se, std::sqrt(0.08) / std::sqrt(18.0), 1e-6);
+  EXPECT_EQ(p.rule, "mean");
+  EXPECT_EQ(p.cues[0].tokens, 18);
+  EXPECT_EQ(p.cues[0].regions, 2);
+  EXPECT_NEAR(p.cues[0].mean, 8.1 / 9, 1e-6);
+  EXPECT_TRUE(p.cues[0].selected);
+  o.rule = SelectionRule::Parse("min");
+  p = ComputeCueProfile(traces, o);
+  EXPECT_EQ(p.rule, "min");
+  EXPECT_NEAR(p.cues[0].mean, 0.1, 1e-6);
+  EXPECT_NEAR(p.cues[0].se, 0.0, 1e-9);
+  EXPECT_FALSE(p.cues[0].selected);
+  // quantile:0.5 of {1.0 x 8, 0.1} is 1.0: selected again.
+  o.rule = SelectionRule::Parse("quantile:0.5");
+  p = ComputeCueProfile(traces, o);
+  EXPECT_EQ(p.rule, "quantile:0.5");
+  EXPECT_NEAR(p.cues[0].mean, 1.0, 1e-6);
+  EXPECT_TRUE(p.cues[0].selected);
+  // The rule survives the profile's JSON; bad rules are refused.
+  EXPECT_EQ(CueProfileFromJson(CueProfileToJson(p)).rule, "quantile:0.5");
+  EXPECT_EQ(CueProfileFromJson(R"({"cues": []})").rule, "mean");
+  for (const char* bad : {"median", "quantile:", "quantile:1.5", "quantile:0.1x", "min "}) {
+    EXPECT_THROW(SelectionRule::Parse(bad), Error) << bad;
+  }
+}
+
 TEST(CalibrationTest, SubstringMatchPoolsInsideWords) {
   const std::vector<ScoredTrace> traces = {Scored({{" Nowhere", 0.1f}, {" x", 0.9f}, {".", 0.1f}})};
   CalibrationOptions o;

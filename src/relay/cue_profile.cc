@@ -58,6 +58,7 @@ std::string CueProfileToJson(const CueProfile& p) {
   j["traces"] = p.traces;
   j["match"] = p.match;
   j["min_occurrences"] = p.min_occurrences;
+  j["rule"] = p.rule;
   j["global_tokens"] = p.global_tokens;
   j["global_mean"] = p.global_mean;
   j["selected"] = p.Selected();
@@ -68,6 +69,7 @@ std::string CueProfileToJson(const CueProfile& p) {
     e["selected"] = c.selected;
     e["occurrences"] = c.occurrences;
     e["tokens"] = c.tokens;
+    e["regions"] = c.regions;
     e["mean"] = c.mean;
     e["std"] = c.std;
     e["se"] = c.se;
@@ -75,6 +77,31 @@ std::string CueProfileToJson(const CueProfile& p) {
   }
   j["cues"] = std::move(cues);
   return j.dump(2) + "\n";
+}
+
+SelectionRule SelectionRule::Parse(const std::string& text) {
+  SelectionRule r;
+  if (text == "mean") return r;
+  r.pooled_mean = false;
+  if (text == "min") return r;
+  const std::string prefix = "quantile:";
+  if (text.rfind(prefix, 0) == 0) {
+    try {
+      size_t used = 0;
+      r.quantile = std::stod(text.substr(prefix.size()), &used);
+      if (used == text.size() - prefix.size() && r.quantile >= 0 && r.quantile <= 1) return r;
+    } catch (const std::exception&) {
+    }
+  }
+  throw Error("selection rule must be mean, min or quantile:Q with 0 <= Q <= 1 (got '" + text + "')");
+}
+
+std::string SelectionRule::ToString() const {
+  if (pooled_mean) return "mean";
+  if (quantile == 0) return "min";
+  std::ostringstream s;
+  s << "quantile:" << quantile;
+  return s.str();
 }
 
 CueProfile CueProfileFromJson(const std::string& text, const std::string& origin) {
@@ -97,6 +124,7 @@ CueProfile CueProfileFromJson(const std::string& text, const std::string& origin
     p.traces = j.value("traces", 0);
     p.match = j.value("match", "word-boundary");
     p.min_occurrences = j.value("min_occurrences", 1);
+    p.rule = SelectionRule::Parse(j.value("rule", "mean")).ToString();
     p.global_tokens = j.value("global_tokens", 0LL);
     p.global_mean = j.value("global_mean", 0.0);
     std::set<std::string> seen;
@@ -110,6 +138,7 @@ CueProfile CueProfileFromJson(const std::string& text, const std::string& origin
         c.selected = e.at("selected").get<bool>();
         c.occurrences = e.value("occurrences", 0);
         c.tokens = e.value("tokens", 0);
+        c.regions = e.value("regions", 0);
         c.mean = e.value("mean", 0.0);
         c.std = e.value("std", 0.0);
         c.se = e.value("se", 0.0);

@@ -19,14 +19,30 @@ namespace relaygen {
 // next,, Next, Next,.
 const std::vector<std::string>& CandidateCues();
 
+// What a cue is judged by (`relaygen calibrate --rule`).
+//  - mean (the paper, SPEC §2.4): the margins of all post-cue tokens pooled; SE over tokens. One
+//    hard token among ten routine ones barely moves a region's mean.
+//  - quantile:Q / min (= quantile:0): each region (occurrence) is scored by the Q-quantile of its
+//    margins (min: its least confident token); mean, std and SE are over regions. Selected iff that
+//    mean ≥ μ + SE_c, μ being the global token mean as in the paper: "the weakest token after the
+//    cue is on average as sure as the average token".
+struct SelectionRule {
+  bool pooled_mean = true;
+  double quantile = 0;  // when !pooled_mean
+
+  static SelectionRule Parse(const std::string& text);  // "mean", "min", "quantile:0.1"; throws relaygen::Error
+  std::string ToString() const;
+};
+
 struct CueStat {
   std::string cue;
   bool selected = false;
   int occurrences = 0;  // matches in the traces
   int tokens = 0;       // post-sentence tokens pooled
-  double mean = 0;      // mean small-model margin over those tokens
-  double std = 0;       // population standard deviation
-  double se = 0;        // std / sqrt(tokens)
+  double mean = 0;      // the rule's statistic: mean margin over tokens (mean) or over regions' quantiles
+  double std = 0;       // population standard deviation of the same
+  double se = 0;        // std / sqrt(tokens) (mean) or std / sqrt(regions)
+  int regions = 0;      // occurrences whose region has at least one token
 };
 
 struct CueProfile {
@@ -38,6 +54,7 @@ struct CueProfile {
   int traces = 0;
   int min_occurrences = 1;
   std::string match = "word-boundary";  // or "substring" (the reference)
+  std::string rule = "mean";             // SelectionRule::ToString()
   long long global_tokens = 0;
   double global_mean = 0;
   std::vector<CueStat> cues;

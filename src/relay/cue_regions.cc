@@ -50,7 +50,9 @@ CueRegions FindCueRegions(const std::vector<std::string>& pieces, std::string_vi
     ++out.occurrences;
     const size_t from = RegionStart(cue, pos);
     size_t i = std::lower_bound(starts.begin(), starts.end(), from) - starts.begin();
+    const int first = static_cast<int>(i);
     for (; i < pieces.size() && !EndsSentence(pieces[i]); ++i) in_region[i] = 1;
+    out.spans.emplace_back(first, static_cast<int>(i));
   }
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (in_region[i]) out.tokens.push_back(static_cast<int>(i));

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace relaygen {
@@ -27,6 +28,9 @@ bool EndsSentence(std::string_view piece);
 struct CueRegions {
   int occurrences = 0;
   std::vector<int> tokens;  // indices into `pieces`, ascending, each at most once
+  // One per occurrence: the region's token indices [first, second); empty when the sentence ends
+  // right after the cue. Regions of overlapping occurrences overlap.
+  std::vector<std::pair<int, int>> spans;
 };
 
 // The post-sentence regions of `cue` in the text made of `pieces` (one per token): for each

@@ -12,6 +12,7 @@
 #include "llama.h"
 #include "testbed/bpe.h"
 #include "testbed/chat_template.h"
+#include "testbed/tokenizer.h"
 #include "test_models.h"
 #include "util/error.h"
 
@@ -119,6 +120,28 @@ TEST_F(GgufWriterTest, LlamaCppLoadsMetadataAndVocabulary) {
   const int n = llama_chat_apply_template(tmpl, &msg, 1, true, buf, sizeof(buf));
   ASSERT_GT(n, 0);
   EXPECT_EQ(std::string(buf, n), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  std::remove(path.c_str());
+}
+
+// Problem::no_loss (byte ranges of the response) maps onto exactly the tokens that spell them.
+TEST_F(GgufWriterTest, TokenizeProblemsMasksSlipDigits) {
+  const std::string path = TempPath("gguf_writer_tokenizer.gguf");
+  WriteVocabGguf(path, BuildByteLevelVocab({{"h", "e"}, {" ", "t"}}), Qwen3ChatTemplate());
+  const TestbedTokenizer tokenizer(path);
+  Problem p;
+  p.id = "p";
+  p.problem = "x";
+  p.response = "<think>\nthe 47 and 58\n</think>";
+  const size_t at = p.response.find("58");
+  p.no_loss = {{at, at + 2}};
+  const std::vector<TokenizedExample> e = TokenizeProblems(tokenizer, {p});
+  ASSERT_EQ(e.size(), 1u);
+  ASSERT_EQ(e[0].no_loss.size(), 2u);
+  EXPECT_EQ(tokenizer.Piece(e[0].tokens[e[0].no_loss[0]]), "5");
+  EXPECT_EQ(tokenizer.Piece(e[0].tokens[e[0].no_loss[1]]), "8");
+  EXPECT_EQ(e[0].no_loss[1], e[0].no_loss[0] + 1);
+  p.no_loss.clear();
+  EXPECT_TRUE(TokenizeProblems(tokenizer, {p})[0].no_loss.empty());
   std::remove(path.c_str());
 }
 

@@ -1,6 +1,7 @@
 #include "testbed/task.h"
 
 #include <fstream>
+#include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -49,17 +50,43 @@ std::string Fill(std::string s, const std::string& key, const std::string& value
   return s;
 }
 
-std::string Capital(std::string s) {
-  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
-  return s;
-}
-
 template <typename T, size_t N>
 const T& Pick(Rng& rng, const T (&items)[N]) {
   return items[rng.Next() % N];
 }
 
-Problem MakeProblem(Rng& rng, const TaskOptions& opt) {
+// A trace under construction: its text and the byte ranges not to train on.
+struct TraceWriter {
+  std::string text;
+  std::vector<std::pair<size_t, size_t>> no_loss;
+
+  void Add(const std::string& s) { text += s; }
+  // Appends `tmpl` with "{v}" replaced by `value`; when `slip`, those bytes are not trained on.
+  void AddWithValue(const std::string& tmpl, const std::string& value, bool slip) {
+    const size_t at = tmpl.find("{v}");
+    text += tmpl.substr(0, at);
+    if (slip) no_loss.emplace_back(text.size(), text.size() + value.size());
+    text += value;
+    text += tmpl.substr(at + 3);
+  }
+};
+
+// A plausible wrong value for `right` in [0, max_value]: digits swapped, off by one or ten, or any.
+int WrongValue(Rng& rng, int right, int max_value) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    int w = right;
+    switch (rng.Int(0, 3)) {
+      case 0: w = right >= 10 ? (right % 10) * 10 + right / 10 : right + 10; break;
+      case 1: w = right + (rng.Chance(0.5) ? 1 : -1); break;
+      case 2: w = right + (rng.Chance(0.5) ? 10 : -10); break;
+      default: w = rng.Int(0, max_value); break;
+    }
+    if (w != right && w >= 0 && w <= max_value) return w;
+  }
+  return right == 0 ? 1 : right - 1;
+}
+
+Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
   const Person& p = Pick(rng, kPeople);
   const std::string obj = Pick(rng, kObjects);
   const std::string name = p.name, he = p.subject;
@@ -70,76 +97,126 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt) {
   for (int i = 1; i < opt.amount_digits; ++i) amount_lo *= 10;
   const int amount_hi = amount_lo * 10 - 1;
 
+  // The problem: a start value and n_steps changes.
+  struct Change {
+    bool add;
+    int amount;
+    const Verb* verb;
+  };
   const int start = rng.Int(max_value / 10 + 1, max_value);  // as many digits as allowed
   const int n_steps = rng.Int(opt.min_steps, opt.max_steps);
+  std::vector<Change> changes;
   std::string problem = name + " has " + std::to_string(start) + " " + obj + ".";
-  std::string t = "<think>\n";
-  const char* const kOpen[] = {"Okay, let me figure out how many {o} {n} has at the end.",
-                               "Okay, so {n} starts with some {o} and the number changes a few times.",
-                               "Hmm, let me work through this step by step.",
-                               "Okay, let me go through the changes one at a time."};
-  const char* const kFirst[] = {"First, {n} starts with {v} {o}.", "First, {n} has {v} {o} at the start.",
-                                "{n} starts with {v} {o}."};
-  t += Fill(Fill(Pick(rng, kOpen), "{o}", obj), "{n}", name) + "\n";
-  t += Fill(Fill(Fill(Pick(rng, kFirst), "{o}", obj), "{n}", name), "{v}", std::to_string(start)) + "\n";
-
   int value = start;
   for (int step = 0; step < n_steps; ++step) {
     bool add = rng.Chance(0.5);
     if (value < amount_lo) add = true;
     if (value + amount_lo > max_value) add = false;
     const int hi = add ? std::min(amount_hi, max_value - value) : std::min(amount_hi, value);
-    const int a = rng.Int(amount_lo, hi);
-    const Verb& verb = add ? Pick(rng, kAdd) : Pick(rng, kSub);
-    const int next = add ? value + a : value - a;
-    const std::string as = std::to_string(a), vs = std::to_string(value), ns = std::to_string(next);
+    const Change c{add, rng.Int(amount_lo, hi), add ? &Pick(rng, kAdd) : &Pick(rng, kSub)};
     const char* const kLead[] = {"Then", "Next,", "After that,", "Now"};
     problem += " " + std::string(step == 0 ? "Then" : Pick(rng, kLead)) + " " + he + " " +
-               Fill(Fill(verb.problem, "{a}", as), "{o}", obj) + ".";
-
-    // The step: copy the amount from the problem, then compute (the hard part).
-    const char* const kStepCue[] = {"Then", "Next,", "Now", "After that,"};
-    const std::string cue = step == 0 ? "Then" : Pick(rng, kStepCue);
-    const std::string op = add ? " + " : " - ";
-    const std::string calc = vs + op + as + " = " + ns;
-    const std::string action = Fill(verb.trace, "{a}", as);
-    switch (rng.Int(0, 2)) {
-      case 0:
-        t += cue + " " + he + " " + action + ", so " + calc + ".\n";
-        break;
-      case 1:
-        t += cue + " " + he + " " + action + ", so I " + (add ? "add" : "subtract") + " " + as + ": " + calc + ".\n";
-        break;
-      default:
-        t += cue + " " + he + " " + action + ". That gives " + calc + ".\n";
-        break;
-    }
-    // Optional restatement (easy: copies the number just computed).
-    if (rng.Chance(opt.p_restate)) {
-      const char* const kRestate[] = {"So {n} has {v} {o} now.", "So now {h} has {v} {o}.",
-                                      "Thus {n} has {v} {o} at this point.", "So far that is {v} {o}."};
-      t += Capital(Fill(Fill(Fill(Fill(Pick(rng, kRestate), "{n}", name), "{h}", he), "{v}", ns), "{o}", obj)) + "\n";
-    }
-    // Optional self-check: the inverse operation; its result is the previous value.
-    if (rng.Chance(opt.p_check)) {
-      const char* const kCheck[] = {"Wait, let me check: ", "Hmm, let me double-check: ", "Wait, let me verify: "};
-      t += std::string(Pick(rng, kCheck)) + ns + (add ? " - " : " + ") + as + " = " + vs + ". Yes, that is right.\n";
-    }
-    value = next;
+               Fill(Fill(c.verb->problem, "{a}", std::to_string(c.amount)), "{o}", obj) + ".";
+    changes.push_back(c);
+    value += add ? c.amount : -c.amount;
   }
   problem += " How many " + obj + " does " + name + " have now?";
 
+  auto act = [&](const Change& c, int amount) { return Fill(c.verb->trace, "{a}", std::to_string(amount)); };
+  auto names = [&](std::string s) { return Fill(Fill(Fill(s, "{n}", name), "{h}", he), "{o}", obj); };
+
+  // The trace. Paragraph 1: the plan and the start value, with the first change after "then".
+  TraceWriter t;
+  const char* const kOpen[] = {"Okay, let me figure out how many {o} {n} has at the end.",
+                               "Okay, so {n} starts with some {o} and the number changes a few times.",
+                               "Hmm, let me work through this step by step.",
+                               "Okay, let me go through the changes one at a time."};
+  const char* const kStart[] = {"{N} starts with {v} {o}, and then {h} {act}.", "First, {n} has {v} {o}, and then {h} {act}."};
+  t.Add("<think>\n" + names(Pick(rng, kOpen)) + " ");
+  t.Add(Fill(Fill(names(Fill(Pick(rng, kStart), "{N}", name)), "{v}", std::to_string(start)), "{act}",
+             act(changes[0], changes[0].amount)));
+
+  value = start;
+  for (int step = 0; step < n_steps; ++step) {
+    const Change& c = changes[step];
+    const int next = c.add ? value + c.amount : value - c.amount;
+    const std::string as = std::to_string(c.amount), vs = std::to_string(value), ns = std::to_string(next);
+    const std::string op = c.add ? " + " : " - ";
+    const std::string verb = c.add ? "add" : "subtract";
+    // The computation: only the large model should write this sentence, so its cues (`So `,
+    // `Hmm,`) are ones calibration must learn to reject.
+    const std::string kHard[] = {"I " + verb + " " + as + (c.add ? " to " : " from ") + vs + ": {v}.",
+                                 "So I " + verb + " " + as + ": {v}.", "That gives {v}.",
+                                 "Let me " + verb + " " + as + ": {v}.", "Hmm, {v}."};
+    const std::string hard = kHard[rng.Int(0, 4)];
+    t.Add("\n\n");
+    if (slips && rng.Chance(opt.p_slip_compute)) {
+      const int wrong = WrongValue(rng, next, max_value);
+      t.AddWithValue(Fill(hard, "{v}", vs + op + as + " = {v}"), std::to_string(wrong), true);
+      t.Add(" Wait, " + vs + op + as + " is " + ns + ", not " + std::to_string(wrong) + ".");
+    } else {
+      t.Add(Fill(hard, "{v}", vs + op + as + " = " + ns));
+    }
+    // The restatement: the value just computed and the next change, both copies. Each cue is
+    // followed by one fixed wording, so only the copied numbers are uncertain after it.
+    const char* const kRestate[] = {"Therefore, {n} has {v} {o} now", "Thus, {h} has {v} {o} at this point",
+                                    "So now {n} has {v} {o}", "Now {h} has {v} {o}"};
+    const char* const kLink[] = {", and then {h} ", ", and next {h} ", ", and next {h} ", ", and then {h} "};
+    const int r = rng.Int(0, 3);
+    const bool last = step + 1 == n_steps;
+    const bool slip = slips && rng.Chance(opt.p_slip_restate);
+    const bool slip_amount = slip && !last && rng.Chance(0.5);
+    const int wrong_value = slip && !slip_amount ? WrongValue(rng, next, max_value) : next;
+    t.Add(" ");
+    t.AddWithValue(names(kRestate[r]), std::to_string(wrong_value), wrong_value != next);
+    std::string repair;
+    if (last) {
+      t.Add(", and that was the last change.");
+    } else {
+      const Change& n = changes[step + 1];
+      const int wrong_amount = slip_amount ? WrongValue(rng, n.amount, amount_hi) : n.amount;
+      t.AddWithValue(names(kLink[r]) + Fill(n.verb->trace, "{a}", "{v}") + ".", std::to_string(wrong_amount),
+                     wrong_amount != n.amount);
+      if (slip_amount) repair = "Wait, " + he + " " + act(n, n.amount) + ", not " + std::to_string(wrong_amount) + ".";
+    }
+    if (wrong_value != next) repair = names("Wait, {n} has ") + ns + " " + obj + ", not " + std::to_string(wrong_value) + ".";
+    if (!repair.empty()) t.Add("\n\n" + repair);
+    // A check: the inverse operation, whose result is the previous value.
+    if (rng.Chance(opt.p_check)) {
+      const char* const kCheck[] = {"Wait, let me double-check: ", "Hmm, let me verify: ", "Let me check this step: "};
+      t.Add("\n\n" + std::string(Pick(rng, kCheck)) + ns + (c.add ? " - " : " + ") + as + " = " + vs +
+            ". Yes, that is right.");
+    }
+    value = next;
+  }
   const std::string fs = std::to_string(value);
-  const char* const kClose[] = {"Therefore, {n} has {v} {o} in the end.", "So the final count is {v}.",
-                                "Thus, the answer is {v}.", "Therefore, the answer is {v}.",
-                                "So {n} ends up with {v} {o}."};
-  t += Fill(Fill(Fill(Pick(rng, kClose), "{n}", name), "{v}", fs), "{o}", obj);
-  t += "\n</think>\n\nThe answer is \\boxed{" + fs + "}.";
+  const char* const kClose[] = {"So the answer is {v}.", "So the final count is {v}."};
+  t.Add("\n\n" + Fill(Pick(rng, kClose), "{v}", fs));
+  t.Add("\n</think>\n\nThe answer is \\boxed{" + fs + "}.");
 
   Problem out;
   out.problem = problem;
-  out.response = t;
+  out.response = std::move(t.text);
+  out.no_loss = std::move(t.no_loss);
   out.answer = value;
+  return out;
+}
+
+// The non-check equations "a op b = r" of a reference response, in order, with r's offset.
+struct StepEquation {
+  size_t result_pos;
+  std::string result;
+};
+std::vector<StepEquation> StepEquations(const std::string& response) {
+  static const std::regex eq(R"((\d+) ([+-]) (\d+) = (\d+))");
+  std::vector<StepEquation> out;
+  for (auto it = std::sregex_iterator(response.begin(), response.end(), eq); it != std::sregex_iterator(); ++it) {
+    const size_t pos = static_cast<size_t>(it->position(0));
+    const size_t line = response.rfind('\n', pos);
+    const std::string sentence = response.substr(line == std::string::npos ? 0 : line, pos - (line == std::string::npos ? 0 : line));
+    if (sentence.find("check") != std::string::npos || sentence.find("verify") != std::string::npos) continue;
+    out.push_back({static_cast<size_t>(it->position(4)), (*it)[4].str()});
+  }
   return out;
 }
 
@@ -150,7 +227,9 @@ void TaskOptions::Validate() const {
   if (amount_digits < 1 || start_digits < amount_digits || start_digits > 6) {
     throw Error("task: need 1 <= amount_digits <= start_digits <= 6");
   }
-  if (p_restate < 0 || p_restate > 1 || p_check < 0 || p_check > 1) throw Error("task: probabilities must be in [0, 1]");
+  for (double p : {p_check, p_slip_compute, p_slip_restate}) {
+    if (p < 0 || p > 1) throw Error("task: probabilities must be in [0, 1]");
+  }
 }
 
 std::string Problem::UserMessage() const { return problem + " " + kMathPromptSuffix; }
@@ -166,7 +245,7 @@ TaskSplits MakeTaskSplits(uint64_t seed, int n_train, int n_calibration, int n_t
     int attempts = 0;
     while (static_cast<int>(split->size()) < n) {
       if (++attempts > 20 * n + 1000) throw Error("task: cannot draw enough distinct problems; raise the difficulty knobs");
-      Problem p = MakeProblem(rng, options);
+      Problem p = MakeProblem(rng, options, /*slips=*/name == "train");
       if (!seen.insert(p.problem).second) continue;
       p.id = name + "-" + std::to_string(split->size());
       split->push_back(std::move(p));
@@ -188,6 +267,7 @@ void WriteProblems(const std::string& path, const std::vector<Problem>& problems
   for (const Problem& p : problems) {
     nlohmann::json j = {{"id", p.id}, {"problem", p.problem}, {"prompt", p.UserMessage()},
                         {"answer", std::to_string(p.answer)}, {"response", p.response}};
+    if (!p.no_loss.empty()) j["no_loss"] = p.no_loss;
     out << j.dump() << "\n";
   }
   out.close();
@@ -210,6 +290,10 @@ std::vector<Problem> ReadProblems(const std::string& path) {
       p.problem = j.at("problem").get<std::string>();
       p.answer = std::stoi(j.at("answer").get<std::string>());
       p.response = j.value("response", "");
+      if (j.contains("no_loss")) p.no_loss = j.at("no_loss").get<std::vector<std::pair<size_t, size_t>>>();
+      for (const auto& [b, e] : p.no_loss) {
+        if (b >= e || e > p.response.size()) throw Error("no_loss range outside the response");
+      }
       problems.push_back(std::move(p));
     } catch (const std::exception& e) {
       throw Error(path + ":" + std::to_string(line_no) + ": not a testbed problem (" + e.what() + ")");
@@ -225,6 +309,31 @@ std::string LastBoxed(const std::string& text) {
   const size_t end = text.find('}', begin);
   if (end == std::string::npos) return "";
   return text.substr(begin, end - begin);
+}
+
+int CountSteps(const std::string& response) { return static_cast<int>(StepEquations(response).size()); }
+
+InjectedSlip InjectSlip(const Problem& problem, SlipKind kind, int index, uint64_t salt) {
+  const std::vector<StepEquation> steps = StepEquations(problem.response);
+  if (index < 0 || index >= static_cast<int>(steps.size())) {
+    throw Error("slip: problem " + problem.id + " has no step " + std::to_string(index));
+  }
+  const StepEquation& s = steps[index];
+  Rng rng(salt);
+  InjectedSlip out;
+  out.right = std::stoi(s.result);
+  out.wrong = WrongValue(rng, out.right, 99);
+  const std::string& r = problem.response;
+  size_t at = s.result_pos;
+  if (kind == SlipKind::kRestate) {
+    at = r.find(" has " + s.result + " ", s.result_pos);
+    if (at == std::string::npos) throw Error("slip: problem " + problem.id + " restates no result after step " + std::to_string(index));
+    at += 5;
+  }
+  const size_t dot = r.find('.', at);
+  if (dot == std::string::npos) throw Error("slip: unterminated sentence in problem " + problem.id);
+  out.prefix = r.substr(0, at) + std::to_string(out.wrong) + r.substr(at + s.result.size(), dot + 1 - at - s.result.size());
+  return out;
 }
 
 }  // namespace relaygen

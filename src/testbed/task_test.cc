@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 #include <set>
@@ -51,8 +52,66 @@ TEST(TaskTest, TracesAreCorrectAndInQwen3Format) {
       ++n_eq;
     }
     EXPECT_GE(n_eq, opt.min_steps);
+    // v2 shape: paragraphs, no slips outside the training split.
+    EXPECT_NE(p.response.find("\n\n"), std::string::npos);
+    EXPECT_TRUE(p.no_loss.empty());
+    EXPECT_EQ(p.response.find("not "), std::string::npos) << p.response;
+    int checks = 0;
+    for (size_t at = p.response.find("Yes, that is right"); at != std::string::npos; at = p.response.find("Yes", at + 1)) ++checks;
+    EXPECT_EQ(CountSteps(p.response), n_eq - checks);
   }
   EXPECT_EQ(ChatPrompt("Hi"), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+}
+
+// Slips appear only in training traces, each repaired right after it, with exactly the slip's
+// digits excluded from the loss.
+TEST(TaskTest, TrainingSlipsAreRepairedAndMasked) {
+  TaskOptions opt;
+  opt.p_slip_compute = 0.3;
+  opt.p_slip_restate = 0.3;
+  const TaskSplits s = MakeTaskSplits(11, 200, 0, 20, opt);
+  int slips = 0;
+  for (const Problem& p : s.train) {
+    for (const auto& [b, e] : p.no_loss) {
+      ++slips;
+      ASSERT_LT(b, e);
+      ASSERT_LE(e, p.response.size());
+      const std::string wrong = p.response.substr(b, e - b);
+      for (char c : wrong) EXPECT_TRUE(c >= '0' && c <= '9') << wrong;
+      EXPECT_EQ(p.response[b - 1], ' ');
+      EXPECT_FALSE(p.response[e] >= '0' && p.response[e] <= '9');
+      // The repair names the wrong value after "not" before the next step's computation.
+      EXPECT_NE(p.response.find(", not " + wrong + ".", e), std::string::npos) << p.response;
+    }
+    EXPECT_EQ(LastBoxed(p.response), std::to_string(p.answer));
+  }
+  EXPECT_GT(slips, 50);
+  for (const Problem& p : s.test) EXPECT_TRUE(p.no_loss.empty());
+  // Without slips the generator writes the same held-out problems.
+  TaskOptions clean = opt;
+  clean.p_slip_compute = clean.p_slip_restate = 0;
+  EXPECT_EQ(MakeTaskSplits(11, 0, 0, 20, clean).test[7].response, s.test[7].response);
+}
+
+TEST(TaskTest, InjectSlipCutsAfterTheWrongNumber) {
+  const TaskSplits s = MakeTaskSplits(5, 0, 0, 3, TaskOptions{});
+  const Problem& p = s.test[0];
+  const int steps = CountSteps(p.response);
+  ASSERT_GE(steps, 4);
+  for (int i = 0; i < steps; ++i) {
+    const InjectedSlip c = InjectSlip(p, SlipKind::kCompute, i, 9);
+    EXPECT_NE(c.wrong, c.right);
+    const std::string tail = " = " + std::to_string(c.wrong) + ".";
+    ASSERT_GE(c.prefix.size(), tail.size());
+    EXPECT_EQ(c.prefix.substr(c.prefix.size() - tail.size()), tail);
+    EXPECT_EQ(p.response.find(c.prefix.substr(0, c.prefix.size() - tail.size())), 0u);
+    const InjectedSlip r = InjectSlip(p, SlipKind::kRestate, i, 9);
+    EXPECT_EQ(r.right, c.right);
+    EXPECT_NE(r.prefix.find(" = " + std::to_string(r.right) + "."), std::string::npos);
+    EXPECT_NE(r.prefix.find(" has " + std::to_string(r.wrong) + " "), std::string::npos) << r.prefix;
+    EXPECT_EQ(r.prefix.back(), '.');
+  }
+  EXPECT_THROW(InjectSlip(p, SlipKind::kCompute, steps, 1), Error);
 }
 
 TEST(TaskTest, JsonLinesRoundTripAndBadInput) {
@@ -64,6 +123,13 @@ TEST(TaskTest, JsonLinesRoundTripAndBadInput) {
   EXPECT_EQ(back[1].problem, s.calibration[1].problem);
   EXPECT_EQ(back[1].answer, s.calibration[1].answer);
   EXPECT_EQ(back[1].response, s.calibration[1].response);
+  // Slip ranges survive the round trip.
+  TaskOptions slippy;
+  slippy.p_slip_restate = 1;
+  std::vector<Problem> train = MakeTaskSplits(5, 2, 0, 0, slippy).train;
+  ASSERT_FALSE(train[0].no_loss.empty());
+  WriteProblems(path, train);
+  EXPECT_EQ(ReadProblems(path)[0].no_loss, train[0].no_loss);
   FILE* f = std::fopen(path.c_str(), "w");
   std::fputs("{\"id\": 1}\n", f);
   std::fclose(f);

@@ -49,6 +49,12 @@ std::string TestbedTokenizer::Decode(const std::vector<int32_t>& tokens) const {
   return text;
 }
 
+std::string TestbedTokenizer::Piece(int32_t token) const {
+  char buf[256];
+  const int n = llama_token_to_piece(llama_model_get_vocab(model_), token, buf, sizeof(buf), 0, /*special=*/true);
+  return n > 0 ? std::string(buf, n) : std::string();
+}
+
 std::vector<TokenizedExample> TokenizeProblems(const TestbedTokenizer& tokenizer, const std::vector<Problem>& problems) {
   std::vector<TokenizedExample> out;
   out.reserve(problems.size());
@@ -60,6 +66,23 @@ std::vector<TokenizedExample> TokenizeProblems(const TestbedTokenizer& tokenizer
     e.prompt_len = static_cast<int>(e.tokens.size());
     const std::vector<int32_t> response = tokenizer.Encode(p.response + "<|im_end|>");
     e.tokens.insert(e.tokens.end(), response.begin(), response.end());
+    if (!p.no_loss.empty()) {
+      // Byte offsets of each response token; a token is skipped if it overlaps a no-loss range.
+      size_t begin = 0;
+      for (size_t i = 0; i < response.size(); ++i) {
+        const size_t end = begin + tokenizer.Piece(response[i]).size();
+        for (const auto& [b, e2] : p.no_loss) {
+          if (begin < e2 && b < end) {
+            e.no_loss.push_back(e.prompt_len + static_cast<int>(i));
+            break;
+          }
+        }
+        begin = end;
+      }
+      if (begin != p.response.size() + std::string("<|im_end|>").size()) {
+        throw Error("tokenizer: the tokens of problem " + p.id + " do not spell its response");
+      }
+    }
     out.push_back(std::move(e));
   }
   return out;

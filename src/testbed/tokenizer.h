@@ -25,6 +25,7 @@ class TestbedTokenizer {
   // Special tokens (<|im_start|> ...) are parsed; no BOS is added.
   std::vector<int32_t> Encode(const std::string& text) const;
   std::string Decode(const std::vector<int32_t>& tokens) const;  // control tokens render as nothing
+  std::string Piece(int32_t token) const;                          // every token as text, control ones too
   int n_vocab() const;
 
  private:
@@ -37,9 +38,12 @@ class TestbedTokenizer {
 struct TokenizedExample {
   std::vector<int32_t> tokens;
   int prompt_len = 0;
+  // Tokens not to train on (indices into `tokens`, ascending): those overlapping Problem::no_loss.
+  std::vector<int> no_loss;
 };
 
-// Tokenizes problem by problem (llama_tokenize on one huge string is super-linear).
+// Tokenizes problem by problem (llama_tokenize on one huge string is super-linear). Throws
+// relaygen::Error if the tokens do not spell the text back (then no_loss could not be mapped).
 std::vector<TokenizedExample> TokenizeProblems(const TestbedTokenizer& tokenizer, const std::vector<Problem>& problems);
 
 }  // namespace relaygen

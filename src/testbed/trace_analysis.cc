@@ -23,8 +23,8 @@ const std::regex& EquationRe() {
   return re;
 }
 
-bool IsCheckLine(const std::string& line) {
-  return line.find("check") != std::string::npos || line.find("verify") != std::string::npos;
+bool IsCheck(const std::string& sentence) {
+  return sentence.find("check") != std::string::npos || sentence.find("verify") != std::string::npos;
 }
 
 std::vector<long> Numbers(const std::string& line) {
@@ -36,11 +36,24 @@ std::vector<long> Numbers(const std::string& line) {
   return out;
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  for (std::string line; std::getline(ss, line);) lines.push_back(line);
-  return lines;
+// Sentences: split after '.', '!', '?' and at newlines (numbers in the task have no '.').
+std::vector<std::string> Sentences(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+    if (c == '.' || c == '!' || c == '?') {
+      out.push_back(cur);
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
 }
 
 }  // namespace
@@ -61,9 +74,9 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
   // The truth: the reference's start value and steps (its non-check equations).
   std::vector<Step> truth;
   long start = -1;
-  for (const std::string& line : Lines(problem.response)) {
+  for (const std::string& sentence : Sentences(problem.response)) {
     std::smatch m;
-    if (IsCheckLine(line) || !std::regex_search(line, m, EquationRe())) continue;
+    if (IsCheck(sentence) || !std::regex_search(sentence, m, EquationRe())) continue;
     if (start < 0) start = std::stol(m[1]);
     truth.push_back({m[2].str()[0], std::stol(m[3])});
   }
@@ -73,13 +86,22 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
   auto fail = [&a](TraceError e) {
     if (a.first_error == TraceError::kNone) a.first_error = e;
   };
+  // A number that repeats a known value: the current value, or the amount of the next change
+  // (restatements announce it: "..., and then she finds 26.").
+  auto copy = [&](long v, long cur, size_t step) {
+    ++a.copies;
+    if (v == cur || (step < truth.size() && v == truth[step].amount)) return;
+    ++a.copy_errors;
+    fail(TraceError::kCopy);
+  };
   const size_t end_think = generated.find("</think>");
   long cur = start;
   size_t step = 0;
-  for (const std::string& line : Lines(generated.substr(0, end_think))) {
+  for (const std::string& sentence : Sentences(generated.substr(0, end_think))) {
+    static const std::regex repair_eq(R"((\d+) ([+-]) (\d+) is (\d+), not \d+)");
+    static const std::regex repair(R"((\d+)(?: \w+)?, not \d+)");
     std::smatch m;
-    const bool has_eq = std::regex_search(line, m, EquationRe());
-    if (has_eq) {
+    if (std::regex_search(sentence, m, EquationRe())) {
       const long x = Num(m[1]), y = Num(m[3]), r = Num(m[4]);
       const char op = m[2].str()[0];
       ++a.equations;
@@ -87,7 +109,7 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
         ++a.compute_errors;
         fail(TraceError::kCompute);
       }
-      if (IsCheckLine(line)) continue;  // a check's operands are not tracked
+      if (IsCheck(sentence)) continue;  // a check's operands are not tracked
       a.copies += 2;
       if (x != cur) {
         ++a.copy_errors;
@@ -103,15 +125,21 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
       }
       cur = r;
       ++step;
-    } else {
-      // Restatements ("So Mia has 262 marbles now.", "starts with 347"): every number repeats cur.
-      for (long v : Numbers(line)) {
-        ++a.copies;
-        if (v != cur) {
-          ++a.copy_errors;
-          fail(TraceError::kCopy);
-        }
+    } else if (std::regex_search(sentence, m, repair_eq)) {
+      // "Wait, 47 - 15 is 32, not 22.": a recomputation that replaces the current value.
+      const long x = Num(m[1]), y = Num(m[3]), r = Num(m[4]);
+      ++a.equations;
+      if (x < 0 || y < 0 || r < 0 || (m[2].str()[0] == '+' ? x + y : x - y) != r) {
+        ++a.compute_errors;
+        fail(TraceError::kCompute);
       }
+      cur = r;
+    } else if (std::regex_search(sentence, m, repair)) {
+      // "Wait, Mia has 32 marbles, not 23." / "Wait, she sells 19, not 91.": the value after
+      // "not" is the slip being repaired, not a copy.
+      copy(Num(m[1]), cur, step);
+    } else {
+      for (long v : Numbers(sentence)) copy(v, cur, step);
     }
   }
   if (end_think == std::string::npos) {

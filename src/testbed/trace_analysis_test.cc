@@ -12,10 +12,12 @@ Problem Example() {
   p.id = "x";
   p.answer = 60;
   p.response =
-      "<think>\nOkay, let me go through the changes one at a time.\nFirst, Omar starts with 58 tickets.\n"
-      "Then he uses 19, so I subtract 19: 58 - 19 = 39.\nSo Omar has 39 tickets now.\n"
-      "Next, he sells 12. That gives 39 - 12 = 27.\nWait, let me check: 27 + 12 = 39. Yes, that is right.\n"
-      "Now he wins 33, so 27 + 33 = 60.\nTherefore, the answer is 60.\n</think>\n\nThe answer is \\boxed{60}.";
+      "<think>\nOkay, let me go through the changes one at a time. Omar starts with 58 tickets, and then he uses 19.\n\n"
+      "So I subtract 19: 58 - 19 = 39. Therefore, Omar has 39 tickets now, and then he sells 12.\n\n"
+      "That gives 39 - 12 = 27. Now he has 27 tickets, and then he wins 33.\n\n"
+      "Wait, let me double-check: 27 + 12 = 39. Yes, that is right.\n\n"
+      "Hmm, 27 + 33 = 60. So now Omar has 60 tickets, and that was the last change.\n\n"
+      "So the answer is 60.\n</think>\n\nThe answer is \\boxed{60}.";
   return p;
 }
 
@@ -31,23 +33,24 @@ TEST(TraceAnalysisTest, ReferenceIsClean) {
   EXPECT_EQ(a.equations, 4);
   EXPECT_EQ(a.compute_errors, 0);
   EXPECT_EQ(a.copy_errors, 0);
-  EXPECT_EQ(a.copies, 2 * 3 + 3 + 1);  // 3 steps x 2 operands, 3 restated numbers, the box
+  // 3 steps x 2 operands; 58, 19, 39, 12, 27, 33, 60, 60 restated; the box.
+  EXPECT_EQ(a.copies, 2 * 3 + 8 + 1);
 }
 
 TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
   const Problem p = Example();
   // A wrong result: compute (the restatement that repeats it is a correct copy).
-  const std::string t = Replace(p.response, "58 - 19 = 39.\nSo Omar has 39", "58 - 19 = 49.\nSo Omar has 49");
+  const std::string t = Replace(p.response, "58 - 19 = 39. Therefore, Omar has 39", "58 - 19 = 49. Therefore, Omar has 49");
   const TraceAnalysis a = AnalyzeTrace(p, t);
   EXPECT_EQ(a.first_error, TraceError::kCompute);
   EXPECT_EQ(a.compute_errors, 1);
   // A restatement that does not repeat the value just computed: copy.
-  EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "So Omar has 39", "So Omar has 93")).first_error, TraceError::kCopy);
+  EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "Omar has 39 tickets now", "Omar has 93 tickets now")).first_error, TraceError::kCopy);
   // An amount copied wrong from the problem: copy.
   EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "39 - 12 = 27", "39 - 21 = 18")).first_error, TraceError::kCopy);
   // A step skipped: structure.
-  const std::string skipped = "<think>\nFirst, Omar starts with 58 tickets.\nThen he uses 19, so 58 - 19 = 39.\n"
-                              "Now he wins 33, so 39 + 33 = 72.\n</think>\n\nThe answer is \\boxed{72}.";
+  const std::string skipped = "<think>\nOmar starts with 58 tickets, and then he uses 19.\n\nSo 58 - 19 = 39.\n\n"
+                              "Hmm, 39 + 33 = 72.\n</think>\n\nThe answer is \\boxed{72}.";
   EXPECT_EQ(AnalyzeTrace(p, skipped).first_error, TraceError::kStructure);
   // Never closing the reasoning: format.
   EXPECT_EQ(AnalyzeTrace(p, "<think>\nFirst, Omar starts with 58 tickets.\n").first_error, TraceError::kFormat);
@@ -57,11 +60,31 @@ TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
   EXPECT_THROW(AnalyzeTrace(no_ref, "x"), Error);
 }
 
+// A slip followed by its repair: the slip is an error, the repair sentence is not, and the trace
+// continues from the repaired value.
+TEST(TraceAnalysisTest, RepairsRestoreTheCurrentValue) {
+  const Problem p = Example();
+  const std::string restate = Replace(p.response, "Therefore, Omar has 39 tickets now, and then he sells 12.",
+                                      "Therefore, Omar has 93 tickets now, and then he sells 12.\n\n"
+                                      "Wait, Omar has 39 tickets, not 93.");
+  TraceAnalysis a = AnalyzeTrace(p, restate);
+  EXPECT_EQ(a.copy_errors, 1);
+  EXPECT_EQ(a.compute_errors, 0);
+  const std::string compute = Replace(p.response, "That gives 39 - 12 = 27.", "That gives 39 - 12 = 37. Wait, 39 - 12 is 27, not 37.");
+  a = AnalyzeTrace(p, compute);
+  EXPECT_EQ(a.compute_errors, 1);
+  EXPECT_EQ(a.equations, 5);
+  EXPECT_EQ(a.copy_errors, 0);  // "27 + 33" copies the repaired value
+  // A wrong repair is itself a compute error.
+  a = AnalyzeTrace(p, Replace(compute, "is 27, not 37", "is 28, not 37"));
+  EXPECT_EQ(a.compute_errors, 2);
+}
+
 TEST(TraceAnalysisTest, Tally) {
   const Problem p = Example();
   ErrorTally tally;
   tally.Add(AnalyzeTrace(p, p.response), true);
-  tally.Add(AnalyzeTrace(p, Replace(p.response, "So Omar has 39", "So Omar has 93")), false);
+  tally.Add(AnalyzeTrace(p, Replace(p.response, "Omar has 39 tickets now", "Omar has 93 tickets now")), false);
   const nlohmann::json j = tally.ToJson();
   EXPECT_EQ(j["wrong"], 1);
   EXPECT_EQ(j["first_error_of_wrong_traces"]["copy"], 1);

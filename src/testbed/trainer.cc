@@ -38,6 +38,8 @@ Batch MakeBatch(const std::vector<TokenizedExample>& examples, const std::vector
       // Position t predicts token t+1: train where that token belongs to the response.
       mk[i][t] = static_cast<int>(t + 1) >= e.prompt_len ? 1.0f : 0.0f;
     }
+    // Injected slips: the context keeps them, the loss does not (the model learns the repair).
+    for (int t : e.no_loss) mk[i][t - 1] = 0.0f;
     b.real_tokens += static_cast<int64_t>(e.tokens.size() - 1);
   }
   return b;
