@@ -25,6 +25,11 @@ for size in large small; do
   "$BIN" testbed eval -m "$model" --split test --temp 0.6 --top-p 0.95 --top-k 20 --samples 4 -t 1 --json \
     > "$OUT/$size.t06.json"
 done
+# Recovery from one slip in the context (the large model; issue 10).
+for kind in compute restate; do
+  echo "[card] large: one $kind slip injected (greedy)" >&2
+  "$BIN" testbed eval -m "$LARGE" --split test --temp 0 -t 1 --inject-slip "$kind" --json > "$OUT/large.slip-$kind.json"
+done
 # Decode speed: both models in each llama-bench run (as relaygen runs them: 1 thread, no flash
 # attention for models this small), 5 runs; the ratio reported is the median of the runs' ratios.
 echo "[card] llama-bench, 5 runs of both models" >&2
@@ -35,6 +40,12 @@ for run in 1 2 3 4 5; do
   ratios+=("$(jq '.[0].avg_ts / .[1].avg_ts' "$OUT/llama-bench.$run.json")")
 done
 cp "$OUT/llama-bench.3.json" "$OUT/llama-bench.json"
+# Reading vs writing at the depth of relay traces (~300 tokens): the large model's prefill per token
+# in calls of 4/8/16 against the small model's decode per token. Read-along hides a handoff only if
+# the large model reads a sentence faster than the small one writes it.
+echo "[card] llama-bench prefill vs decode at depth 300" >&2
+"$PREFIX/bin/llama-bench" -m "$SMALL" -m "$LARGE" -p 4,8,16 -n 32 -d 300 -t 1 -fa 0 -r 8 -o json 2>/dev/null \
+  > "$OUT/llama-bench.depth300.json"
 
 echo "| | small | large |"
 echo "|---|---|---|"
@@ -49,8 +60,14 @@ row "copy / compute accuracy (greedy)" '"\(.errors.copy_accuracy * 1000 | round 
 row "first error of wrong traces: copy / compute / structure / format" '.errors.first_error_of_wrong_traces | "\(.copy) / \(.compute) / \(.structure) / \(.format)"' greedy
 row "tokens per trace (greedy)" '.tokens_per_trace' greedy
 row "ms/token in relaygen (greedy, 1 thread)" '.ms_per_token' greedy
+printf '| accuracy with one slip injected: compute / restate (greedy; repair rate) | – | %s |\n' \
+  "$(jq -r '"\(.accuracy * 1000 | round / 10) % (\(.repair_rate * 1000 | round / 10) %)"' "$OUT/large.slip-compute.json") / $(jq -r '"\(.accuracy * 1000 | round / 10) % (\(.repair_rate * 1000 | round / 10) %)"' "$OUT/large.slip-restate.json")"
 small_ts=$(jq '.[0].avg_ts' "$OUT/llama-bench.json")
 large_ts=$(jq '.[1].avg_ts' "$OUT/llama-bench.json")
 echo "| llama-bench tg128, 1 thread, no flash attention (run 3 of 5) | $small_ts tok/s | $large_ts tok/s |"
 echo
 echo "small/large decode speed (llama-bench, 5 runs): ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -g | sed -n 3p)"
+echo
+echo "ms per token at depth 300 (llama-bench, 1 thread, no flash attention, 8 reps):"
+jq -r '.[] | "\(.model_filename | split("/") | last): \(if .n_gen > 0 then "decode" else "prefill \(.n_prompt)" end) \(1000 / .avg_ts | . * 1000 | round / 1000) ms/token"' \
+  "$OUT/llama-bench.depth300.json"

@@ -125,16 +125,13 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
   auto act = [&](const Change& c, int amount) { return Fill(c.verb->trace, "{a}", std::to_string(amount)); };
   auto names = [&](std::string s) { return Fill(Fill(Fill(s, "{n}", name), "{h}", he), "{o}", obj); };
 
-  // The trace. Paragraph 1: the plan and the start value, with the first change after "then".
+  // The trace. Paragraph 1: the plan and the start value.
   TraceWriter t;
   const char* const kOpen[] = {"Okay, let me figure out how many {o} {n} has at the end.",
-                               "Okay, so {n} starts with some {o} and the number changes a few times.",
-                               "Hmm, let me work through this step by step.",
-                               "Okay, let me go through the changes one at a time."};
-  const char* const kStart[] = {"{N} starts with {v} {o}, and then {h} {act}.", "First, {n} has {v} {o}, and then {h} {act}."};
-  t.Add("<think>\n" + names(Pick(rng, kOpen)) + " ");
-  t.Add(Fill(Fill(names(Fill(Pick(rng, kStart), "{N}", name)), "{v}", std::to_string(start)), "{act}",
-             act(changes[0], changes[0].amount)));
+                               "Okay, let me go through the changes one at a time.",
+                               "Hmm, let me work through this step by step."};
+  const char* const kStart[] = {"{n} starts with {v} {o}.", "First, {n} has {v} {o}."};
+  t.Add("<think>\n" + names(Pick(rng, kOpen)) + " " + Fill(names(Pick(rng, kStart)), "{v}", std::to_string(start)));
 
   value = start;
   for (int step = 0; step < n_steps; ++step) {
@@ -142,13 +139,12 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
     const int next = c.add ? value + c.amount : value - c.amount;
     const std::string as = std::to_string(c.amount), vs = std::to_string(value), ns = std::to_string(next);
     const std::string op = c.add ? " + " : " - ";
-    const std::string verb = c.add ? "add" : "subtract";
-    // The computation: only the large model should write this sentence, so its cues (`So `,
-    // `Hmm,`) are ones calibration must learn to reject.
-    const std::string kHard[] = {"I " + verb + " " + as + (c.add ? " to " : " from ") + vs + ": {v}.",
-                                 "So I " + verb + " " + as + ": {v}.", "That gives {v}.",
-                                 "Let me " + verb + " " + as + ": {v}.", "Hmm, {v}."};
-    const std::string hard = kHard[rng.Int(0, 4)];
+    // The hard sentence, for the large model: find the next change in the problem and compute it.
+    // Its cues (`So `, `so `, `Hmm,`, `Then`, `Next,`) are ones calibration must learn to reject.
+    const char* const kLead[] = {"Then", "Next,", "After that,"};
+    const std::string kJoin[] = {", so I " + std::string(c.add ? "add " : "subtract ") + as + ": {v}.",
+                                 ". That gives {v}.", ", so {v}.", ". Hmm, {v}.", ". So {v}."};
+    const std::string hard = std::string(Pick(rng, kLead)) + " " + he + " " + act(c, c.amount) + kJoin[rng.Int(0, 4)];
     t.Add("\n\n");
     if (slips && rng.Chance(opt.p_slip_compute)) {
       const int wrong = WrongValue(rng, next, max_value);
@@ -157,30 +153,18 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
     } else {
       t.Add(Fill(hard, "{v}", vs + op + as + " = " + ns));
     }
-    // The restatement: the value just computed and the next change, both copies. Each cue is
-    // followed by one fixed wording, so only the copied numbers are uncertain after it.
-    const char* const kRestate[] = {"Therefore, {n} has {v} {o} now", "Thus, {h} has {v} {o} at this point",
-                                    "So now {n} has {v} {o}", "Now {h} has {v} {o}"};
-    const char* const kLink[] = {", and then {h} ", ", and next {h} ", ", and next {h} ", ", and then {h} "};
-    const int r = rng.Int(0, 3);
-    const bool last = step + 1 == n_steps;
-    const bool slip = slips && rng.Chance(opt.p_slip_restate);
-    const bool slip_amount = slip && !last && rng.Chance(0.5);
-    const int wrong_value = slip && !slip_amount ? WrongValue(rng, next, max_value) : next;
+    // The routine sentence, for the small model: restate the result, copying only numbers of the
+    // sentence just written. Each cue is followed by one fixed wording, so after it only the
+    // copied numbers are uncertain.
+    const std::string more = c.add ? "more" : "fewer", plus = c.add ? "plus" : "minus";
+    const std::string kRestate[] = {"Therefore, {n} has {v} {o} now, " + as + " " + more + " than the " + vs + " before.",
+                                    "Thus, {h} has {v} {o} at this point, which is " + vs + " " + plus + " " + as + ".",
+                                    "So now {n} has {v} {o}, " + as + " " + more + " than before.",
+                                    "Now {h} has {v} {o} in total."};
+    const int wrong_value = slips && rng.Chance(opt.p_slip_restate) ? WrongValue(rng, next, max_value) : next;
     t.Add(" ");
-    t.AddWithValue(names(kRestate[r]), std::to_string(wrong_value), wrong_value != next);
-    std::string repair;
-    if (last) {
-      t.Add(", and that was the last change.");
-    } else {
-      const Change& n = changes[step + 1];
-      const int wrong_amount = slip_amount ? WrongValue(rng, n.amount, amount_hi) : n.amount;
-      t.AddWithValue(names(kLink[r]) + Fill(n.verb->trace, "{a}", "{v}") + ".", std::to_string(wrong_amount),
-                     wrong_amount != n.amount);
-      if (slip_amount) repair = "Wait, " + he + " " + act(n, n.amount) + ", not " + std::to_string(wrong_amount) + ".";
-    }
-    if (wrong_value != next) repair = names("Wait, {n} has ") + ns + " " + obj + ", not " + std::to_string(wrong_value) + ".";
-    if (!repair.empty()) t.Add("\n\n" + repair);
+    t.AddWithValue(names(kRestate[rng.Int(0, 3)]), std::to_string(wrong_value), wrong_value != next);
+    if (wrong_value != next) t.Add("\n\n" + names("Wait, {n} has ") + ns + " " + obj + ", not " + std::to_string(wrong_value) + ".");
     // A check: the inverse operation, whose result is the previous value.
     if (rng.Chance(opt.p_check)) {
       const char* const kCheck[] = {"Wait, let me double-check: ", "Hmm, let me verify: ", "Let me check this step: "};

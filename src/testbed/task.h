@@ -2,12 +2,13 @@
 // Then she gives away 15 marbles. ...") with reference traces written the way a reasoning model
 // writes them, in Qwen3's chat format: paragraphs separated by "\n\n", discourse cues, checks.
 //
-// Each step is one paragraph: a computation the large model must get right ("I subtract 15 from
-// 47: 47 - 15 = 32.") followed by a restatement a small model can write by copying ("Therefore,
-// Mia has 32 marbles now, and then she finds 26."): the value just computed and the next change
-// from the problem. Cues are placed the way RelayGen needs them told apart: `Therefore,` `Thus,`
-// `Now` `now` `then` `next` open only restatements; `Hmm,` and `Wait,` open only computations and
-// checks; `So ` opens both (the cue a region-mean rule is fooled by). Training traces also carry
+// Each step is one paragraph: a hard sentence the large model must get right, which finds the next
+// change in the problem and computes it ("Then she gives away 15, so I subtract 15: 47 - 15 =
+// 32."), followed by a routine sentence a small model writes by copying numbers of the sentence
+// just written ("Therefore, Mia has 32 marbles now, 15 fewer than the 47 before."). Cues are
+// placed the way RelayGen needs them told apart: `Therefore,` `Thus,` `Now` open only routine
+// sentences; `Hmm,` `so ` `Then` `Next,` only computations; `So ` opens both ("So now Mia has ..."
+// and ". So 47 - 15 = 32.": the cue a region-mean rule is fooled by). Training traces also carry
 // occasional slips with their repair ("Wait, Mia has 32 marbles, not 23."); the slip's digits are
 // excluded from the loss, so a model learns to repair a wrong number in its context without
 // learning to write one.
@@ -27,7 +28,7 @@ extern const char kMathPromptSuffix[];
 // Difficulty knobs.
 struct TaskOptions {
   int min_steps = 4;      // operations per problem
-  int max_steps = 6;
+  int max_steps = 5;
   int start_digits = 2;   // the starting quantity and every intermediate value has at most this many digits
   int amount_digits = 2;  // each added/removed amount has exactly this many digits (<= start_digits)
   // Probabilities of the optional sentences of a trace.
@@ -78,7 +79,7 @@ std::string LastBoxed(const std::string& text);
 // sentence of the `index`-th step's result, with that result replaced by a wrong value.
 enum class SlipKind {
   kCompute,  // the step's equation result: "47 - 15 = 22."
-  kRestate,  // the restatement after it: "Therefore, Mia has 22 marbles now, and then ..."
+  kRestate,  // the restatement after it: "Therefore, Mia has 22 marbles now, 15 fewer than ..."
 };
 struct InjectedSlip {
   std::string prefix;  // assistant-turn text to continue from

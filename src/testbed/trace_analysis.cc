@@ -86,17 +86,19 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
   auto fail = [&a](TraceError e) {
     if (a.first_error == TraceError::kNone) a.first_error = e;
   };
-  // A number that repeats a known value: the current value, or the amount of the next change
-  // (restatements announce it: "..., and then she finds 26.").
-  auto copy = [&](long v, long cur, size_t step) {
+  // A number outside an equation repeats a known value: the current one, the one before the last
+  // step or the last step's amount ("Therefore, Mia has 32 marbles now, 15 fewer than the 47
+  // before."), or the next change's amount, looked up in the problem ("Next, she finds 26.").
+  long cur = start, prev = -1, last_amount = -1;
+  size_t step = 0;
+  auto copy = [&](long v) {
     ++a.copies;
-    if (v == cur || (step < truth.size() && v == truth[step].amount)) return;
+    if (v == cur || v == prev || v == last_amount || (step < truth.size() && v == truth[step].amount)) return;
     ++a.copy_errors;
-    fail(TraceError::kCopy);
+    // Announcing the change after the next one is a skipped step.
+    fail(step + 1 < truth.size() && v == truth[step + 1].amount ? TraceError::kStructure : TraceError::kCopy);
   };
   const size_t end_think = generated.find("</think>");
-  long cur = start;
-  size_t step = 0;
   for (const std::string& sentence : Sentences(generated.substr(0, end_think))) {
     static const std::regex repair_eq(R"((\d+) ([+-]) (\d+) is (\d+), not \d+)");
     static const std::regex repair(R"((\d+)(?: \w+)?, not \d+)");
@@ -123,6 +125,8 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
         const bool repeated = step > 0 && op == truth[step - 1].op && y == truth[step - 1].amount;
         fail(skipped || repeated ? TraceError::kStructure : TraceError::kCopy);
       }
+      prev = cur;
+      last_amount = y;
       cur = r;
       ++step;
     } else if (std::regex_search(sentence, m, repair_eq)) {
@@ -135,11 +139,10 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
       }
       cur = r;
     } else if (std::regex_search(sentence, m, repair)) {
-      // "Wait, Mia has 32 marbles, not 23." / "Wait, she sells 19, not 91.": the value after
-      // "not" is the slip being repaired, not a copy.
-      copy(Num(m[1]), cur, step);
+      // "Wait, Mia has 32 marbles, not 23.": the value after "not" is the slip being repaired.
+      copy(Num(m[1]));
     } else {
-      for (long v : Numbers(sentence)) copy(v, cur, step);
+      for (long v : Numbers(sentence)) copy(v);
     }
   }
   if (end_think == std::string::npos) {

@@ -12,11 +12,11 @@ Problem Example() {
   p.id = "x";
   p.answer = 60;
   p.response =
-      "<think>\nOkay, let me go through the changes one at a time. Omar starts with 58 tickets, and then he uses 19.\n\n"
-      "So I subtract 19: 58 - 19 = 39. Therefore, Omar has 39 tickets now, and then he sells 12.\n\n"
-      "That gives 39 - 12 = 27. Now he has 27 tickets, and then he wins 33.\n\n"
+      "<think>\nOkay, let me go through the changes one at a time. Omar starts with 58 tickets.\n\n"
+      "Then he uses 19, so I subtract 19: 58 - 19 = 39. Therefore, Omar has 39 tickets now, 19 fewer than the 58 before.\n\n"
+      "Next, he sells 12. That gives 39 - 12 = 27. Now he has 27 tickets in total.\n\n"
       "Wait, let me double-check: 27 + 12 = 39. Yes, that is right.\n\n"
-      "Hmm, 27 + 33 = 60. So now Omar has 60 tickets, and that was the last change.\n\n"
+      "After that, he wins 33. Hmm, 27 + 33 = 60. Thus, he has 60 tickets at this point, which is 27 plus 33.\n\n"
       "So the answer is 60.\n</think>\n\nThe answer is \\boxed{60}.";
   return p;
 }
@@ -33,14 +33,15 @@ TEST(TraceAnalysisTest, ReferenceIsClean) {
   EXPECT_EQ(a.equations, 4);
   EXPECT_EQ(a.compute_errors, 0);
   EXPECT_EQ(a.copy_errors, 0);
-  // 3 steps x 2 operands; 58, 19, 39, 12, 27, 33, 60, 60 restated; the box.
-  EXPECT_EQ(a.copies, 2 * 3 + 8 + 1);
+  // 3 steps x 2 operands; 58; 39, 19, 58; 12 (the next change); 27; 33; 60, 27, 33; 60; the box.
+  EXPECT_EQ(a.copies, 2 * 3 + 11 + 1);
 }
 
 TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
   const Problem p = Example();
   // A wrong result: compute (the restatement that repeats it is a correct copy).
   const std::string t = Replace(p.response, "58 - 19 = 39. Therefore, Omar has 39", "58 - 19 = 49. Therefore, Omar has 49");
+  EXPECT_EQ(AnalyzeTrace(p, t).first_error, TraceError::kCompute);
   const TraceAnalysis a = AnalyzeTrace(p, t);
   EXPECT_EQ(a.first_error, TraceError::kCompute);
   EXPECT_EQ(a.compute_errors, 1);
@@ -49,8 +50,8 @@ TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
   // An amount copied wrong from the problem: copy.
   EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "39 - 12 = 27", "39 - 21 = 18")).first_error, TraceError::kCopy);
   // A step skipped: structure.
-  const std::string skipped = "<think>\nOmar starts with 58 tickets, and then he uses 19.\n\nSo 58 - 19 = 39.\n\n"
-                              "Hmm, 39 + 33 = 72.\n</think>\n\nThe answer is \\boxed{72}.";
+  const std::string skipped = "<think>\nOmar starts with 58 tickets.\n\nThen he uses 19. So 58 - 19 = 39.\n\n"
+                              "Then he wins 33. Hmm, 39 + 33 = 72.\n</think>\n\nThe answer is \\boxed{72}.";
   EXPECT_EQ(AnalyzeTrace(p, skipped).first_error, TraceError::kStructure);
   // Never closing the reasoning: format.
   EXPECT_EQ(AnalyzeTrace(p, "<think>\nFirst, Omar starts with 58 tickets.\n").first_error, TraceError::kFormat);
@@ -64,8 +65,8 @@ TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
 // continues from the repaired value.
 TEST(TraceAnalysisTest, RepairsRestoreTheCurrentValue) {
   const Problem p = Example();
-  const std::string restate = Replace(p.response, "Therefore, Omar has 39 tickets now, and then he sells 12.",
-                                      "Therefore, Omar has 93 tickets now, and then he sells 12.\n\n"
+  const std::string restate = Replace(p.response, "Therefore, Omar has 39 tickets now, 19 fewer than the 58 before.",
+                                      "Therefore, Omar has 93 tickets now, 19 fewer than the 58 before.\n\n"
                                       "Wait, Omar has 39 tickets, not 93.");
   TraceAnalysis a = AnalyzeTrace(p, restate);
   EXPECT_EQ(a.copy_errors, 1);
