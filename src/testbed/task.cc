@@ -142,9 +142,8 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
     // The hard sentence, for the large model: find the next change in the problem and compute it.
     // Its cues (`So `, `so `, `Hmm,`, `Then`, `Next,`) are ones calibration must learn to reject.
     const char* const kLead[] = {"Then", "Next,", "After that,"};
-    const std::string kJoin[] = {", so I " + std::string(c.add ? "add " : "subtract ") + as + ": {v}.",
-                                 ". That gives {v}.", ", so {v}.", ". Hmm, {v}.", ". So {v}."};
-    const std::string hard = std::string(Pick(rng, kLead)) + " " + he + " " + act(c, c.amount) + kJoin[rng.Int(0, 4)];
+    const char* const kJoin[] = {". That gives {v}.", ", so {v}.", ". Hmm, {v}.", ". So {v}."};
+    const std::string hard = std::string(Pick(rng, kLead)) + " " + he + " " + act(c, c.amount) + Pick(rng, kJoin);
     t.Add("\n\n");
     if (slips && rng.Chance(opt.p_slip_compute)) {
       const int wrong = WrongValue(rng, next, max_value);
@@ -159,8 +158,8 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
     const std::string more = c.add ? "more" : "fewer", plus = c.add ? "plus" : "minus";
     const std::string kRestate[] = {"Therefore, {n} has {v} {o} now, " + as + " " + more + " than the " + vs + " before.",
                                     "Thus, {h} has {v} {o} at this point, which is " + vs + " " + plus + " " + as + ".",
-                                    "So now {n} has {v} {o}, " + as + " " + more + " than before.",
-                                    "Now {h} has {v} {o} in total."};
+                                    "So now {n} has {v} {o}, " + as + " " + more + " than the " + vs + " {h} had.",
+                                    "Now {h} has {v} {o} in total, after " + vs + " " + plus + " " + as + "."};
     const int wrong_value = slips && rng.Chance(opt.p_slip_restate) ? WrongValue(rng, next, max_value) : next;
     t.Add(" ");
     t.AddWithValue(names(kRestate[rng.Int(0, 3)]), std::to_string(wrong_value), wrong_value != next);

@@ -13,8 +13,8 @@ Problem Example() {
   p.answer = 60;
   p.response =
       "<think>\nOkay, let me go through the changes one at a time. Omar starts with 58 tickets.\n\n"
-      "Then he uses 19, so I subtract 19: 58 - 19 = 39. Therefore, Omar has 39 tickets now, 19 fewer than the 58 before.\n\n"
-      "Next, he sells 12. That gives 39 - 12 = 27. Now he has 27 tickets in total.\n\n"
+      "Then he uses 19, so 58 - 19 = 39. Therefore, Omar has 39 tickets now, 19 fewer than the 58 before.\n\n"
+      "Next, he sells 12. That gives 39 - 12 = 27. Now he has 27 tickets in total, after 39 minus 12.\n\n"
       "Wait, let me double-check: 27 + 12 = 39. Yes, that is right.\n\n"
       "After that, he wins 33. Hmm, 27 + 33 = 60. Thus, he has 60 tickets at this point, which is 27 plus 33.\n\n"
       "So the answer is 60.\n</think>\n\nThe answer is \\boxed{60}.";
@@ -33,8 +33,8 @@ TEST(TraceAnalysisTest, ReferenceIsClean) {
   EXPECT_EQ(a.equations, 4);
   EXPECT_EQ(a.compute_errors, 0);
   EXPECT_EQ(a.copy_errors, 0);
-  // 3 steps x 2 operands; 58; 39, 19, 58; 12 (the next change); 27; 33; 60, 27, 33; 60; the box.
-  EXPECT_EQ(a.copies, 2 * 3 + 11 + 1);
+  // 3 steps x 2 operands; 58; 39, 19, 58; 12 (the next change); 27, 39, 12; 33; 60, 27, 33; 60; the box.
+  EXPECT_EQ(a.copies, 2 * 3 + 13 + 1);
 }
 
 TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
