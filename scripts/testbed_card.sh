@@ -56,8 +56,8 @@ row "accuracy, greedy" '.accuracy * 100 | tostring + " %"' greedy
 row "accuracy, T 0.6, 4 samples" '.accuracy * 100 | tostring + " %"' t06
 row "boxed / </think> closed (greedy)" '"\(.boxed_rate * 100) % / \(.think_closed_rate * 100) %"' greedy
 row "boxed / </think> closed (T 0.6)" '"\(.boxed_rate * 100) % / \(.think_closed_rate * 100) %"' t06
-row "copy / compute accuracy (greedy)" '"\(.errors.copy_accuracy * 1000 | round / 10) % of \(.errors.copies) / \(.errors.compute_accuracy * 1000 | round / 10) % of \(.errors.equations)"' greedy
-row "first error of wrong traces: copy / compute / structure / format" '.errors.first_error_of_wrong_traces | "\(.copy) / \(.compute) / \(.structure) / \(.format)"' greedy
+row "copy / lookup / compute accuracy (greedy)" '"\(.errors.copy_accuracy * 1000 | round / 10) % of \(.errors.copies) / \(.errors.lookup_accuracy * 1000 | round / 10) % of \(.errors.lookups) / \(.errors.compute_accuracy * 1000 | round / 10) % of \(.errors.equations)"' greedy
+row "first error of wrong traces: copy / lookup / compute / structure / format" '.errors.first_error_of_wrong_traces | "\(.copy) / \(.lookup) / \(.compute) / \(.structure) / \(.format)"' greedy
 row "tokens per trace (greedy)" '.tokens_per_trace' greedy
 row "ms/token in relaygen (greedy, 1 thread)" '.ms_per_token' greedy
 printf '| accuracy with one slip injected: compute / restate (greedy; repair rate) | – | %s |\n' \

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The paper's two tables for the bundled testbed pair, on its test split.
 #
+#   ./scripts/testbed_tables.sh calibrate  # the pair's cue profile (models/testbed-cues.json, rule $RULE)
+#                                          # and, for comparison, the profiles of the other rules
 #   ./scripts/testbed_tables.sh accuracy   # Table 2 style: pass@1 of every policy (eval + report)
+#   ./scripts/testbed_tables.sh rules      # relay pass@1 with each rule's profile
 #   ./scripts/testbed_tables.sh speed      # Table 3 style: the latency protocol (relaygen bench)
 #
 # Results go to docs/results/testbed/ (run files, report.md, CSV, plots; bench.md / bench.json).
 # Runs are resumable: rerunning continues unfinished run files. Environment: SAMPLES (default 1),
-# LIMIT (default 0 = all 300), THREADS (default 1), POLICIES.
+# LIMIT (default 0 = all 300), THREADS (default 1), POLICIES, RULE (the shipped profile's selection
+# rule, default min; docs/calibration.md), OTHER_RULES (default "mean quantile:0.25").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin/relaygen
@@ -15,10 +19,36 @@ SAMPLES=${SAMPLES:-1}
 LIMIT=${LIMIT:-0}
 THREADS=${THREADS:-1}
 POLICIES=${POLICIES:-large small relay all-cues answer-only spec-thinking token-router}
+RULE=${RULE:-min}
+OTHER_RULES=${OTHER_RULES:-mean quantile:0.25}
+CAL=docs/calibration-testbed
 mkdir -p "$OUT"
 [ -x "$BIN" ] || { echo "build relaygen first: ./scripts/setup.sh" >&2; exit 1; }
 
 case "${1:-}" in
+  calibrate)
+    # One set of large-model traces (made once, then reused) scored under every rule.
+    "$BIN" calibrate --problems models/testbed-calibration.jsonl --samples 4 --seed 42 -t "$THREADS" \
+      --traces "$CAL/traces.jsonl" --rule "$RULE" -o models/testbed-cues.json --report-dir "$CAL"
+    for rule in $OTHER_RULES; do
+      dir="$CAL/rule-${rule//:/-}"
+      mkdir -p "$dir"
+      "$BIN" calibrate --problems models/testbed-calibration.jsonl --samples 4 --seed 42 -t "$THREADS" \
+        --traces "$CAL/traces.jsonl" --rule "$rule" -o "$dir/cues.json" --report-dir "$dir"
+    done
+    ;;
+  rules)
+    for rule in $RULE $OTHER_RULES; do
+      profile=models/testbed-cues.json
+      [ "$rule" = "$RULE" ] || profile="$CAL/rule-${rule//:/-}/cues.json"
+      run="$OUT/eval-relay-rule-${rule//:/-}.jsonl"
+      [ "$rule" = "$RULE" ] && [ -s "$OUT/eval-relay.jsonl" ] && { cp "$OUT/eval-relay.jsonl" "$run"; }
+      resume=(); [ -s "$run" ] && resume=(--resume)
+      "$BIN" eval --dataset testbed --policy relay --profile "$profile" --samples "$SAMPLES" --limit "$LIMIT" \
+        -t "$THREADS" --out "$run" "${resume[@]}"
+      echo "rule $rule: $(jq -c .selected "$profile")"
+    done
+    ;;
   accuracy)
     runs=()
     for p in $POLICIES; do
@@ -35,5 +65,5 @@ case "${1:-}" in
     "$BIN" bench --dataset testbed --policies "$(echo $POLICIES | tr ' ' ',')" --problems 5 --runs 5 \
       -t "$THREADS" --out "$OUT/bench.json" | tee "$OUT/bench.md"
     ;;
-  *) echo "usage: $0 accuracy|speed" >&2; exit 2 ;;
+  *) echo "usage: $0 calibrate|accuracy|rules|speed" >&2; exit 2 ;;
 esac

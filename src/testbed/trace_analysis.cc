@@ -62,6 +62,7 @@ const char* ToString(TraceError e) {
   switch (e) {
     case TraceError::kNone: return "none";
     case TraceError::kCopy: return "copy";
+    case TraceError::kLookup: return "lookup";
     case TraceError::kCompute: return "compute";
     case TraceError::kStructure: return "structure";
     case TraceError::kFormat: return "format";
@@ -86,17 +87,24 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
   auto fail = [&a](TraceError e) {
     if (a.first_error == TraceError::kNone) a.first_error = e;
   };
-  // A number outside an equation repeats a known value: the current one, the one before the last
-  // step or the last step's amount ("Therefore, Mia has 32 marbles now, 15 fewer than the 47
-  // before."), or the next change's amount, looked up in the problem ("Next, she finds 26.").
+  // A number outside an equation either restates one the trace holds — the current value, the
+  // one before the last step, the last step's amount ("Therefore, Mia has 32 marbles now, 15 fewer
+  // than the 47 before.") — or, in a sentence naming a change ("Next, she finds 26."), looks the
+  // next change up in the problem.
   long cur = start, prev = -1, last_amount = -1;
   size_t step = 0;
-  auto copy = [&](long v) {
-    ++a.copies;
-    if (v == cur || v == prev || v == last_amount || (step < truth.size() && v == truth[step].amount)) return;
-    ++a.copy_errors;
+  auto number = [&](long v, bool names_change) {
+    const bool next = step < truth.size() && v == truth[step].amount;
+    const bool known = v == cur || v == prev || v == last_amount;
+    int& n = names_change ? a.lookups : a.copies;
+    int& errors = names_change ? a.lookup_errors : a.copy_errors;
+    ++n;
+    if (names_change ? next : known || next) return;
+    ++errors;
     // Announcing the change after the next one is a skipped step.
-    fail(step + 1 < truth.size() && v == truth[step + 1].amount ? TraceError::kStructure : TraceError::kCopy);
+    fail(step + 1 < truth.size() && v == truth[step + 1].amount
+             ? TraceError::kStructure
+             : (names_change ? TraceError::kLookup : TraceError::kCopy));
   };
   const size_t end_think = generated.find("</think>");
   for (const std::string& sentence : Sentences(generated.substr(0, end_think))) {
@@ -112,7 +120,8 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
         fail(TraceError::kCompute);
       }
       if (IsCheck(sentence)) continue;  // a check's operands are not tracked
-      a.copies += 2;
+      ++a.copies;  // the first operand repeats the current value
+      ++a.lookups;  // the operation and the second operand come from the problem
       if (x != cur) {
         ++a.copy_errors;
         fail(TraceError::kCopy);
@@ -120,10 +129,10 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
       if (step >= truth.size()) {
         fail(TraceError::kStructure);
       } else if (op != truth[step].op || y != truth[step].amount) {
-        ++a.copy_errors;
+        ++a.lookup_errors;
         const bool skipped = step + 1 < truth.size() && op == truth[step + 1].op && y == truth[step + 1].amount;
         const bool repeated = step > 0 && op == truth[step - 1].op && y == truth[step - 1].amount;
-        fail(skipped || repeated ? TraceError::kStructure : TraceError::kCopy);
+        fail(skipped || repeated ? TraceError::kStructure : TraceError::kLookup);
       }
       prev = cur;
       last_amount = y;
@@ -140,9 +149,11 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
       cur = r;
     } else if (std::regex_search(sentence, m, repair)) {
       // "Wait, Mia has 32 marbles, not 23.": the value after "not" is the slip being repaired.
-      copy(Num(m[1]));
+      number(Num(m[1]), false);
     } else {
-      for (long v : Numbers(sentence)) copy(v);
+      static const std::regex change(R"(\b(buys|finds|gets|wins|gives away|loses|sells|uses)\b)");
+      const bool names_change = std::regex_search(sentence, change);
+      for (long v : Numbers(sentence)) number(v, names_change);
     }
   }
   if (end_think == std::string::npos) {
@@ -172,17 +183,21 @@ void ErrorTally::Add(const TraceAnalysis& a, bool correct) {
   compute_errors_ += a.compute_errors;
   copies_ += a.copies;
   copy_errors_ += a.copy_errors;
+  lookups_ += a.lookups;
+  lookup_errors_ += a.lookup_errors;
 }
 
 nlohmann::json ErrorTally::ToJson() const {
   nlohmann::json first;
-  for (int e = 0; e < 5; ++e) first[ToString(static_cast<TraceError>(e))] = first_[e];
+  for (int e = 0; e < 6; ++e) first[ToString(static_cast<TraceError>(e))] = first_[e];
   return {{"wrong", wrong_},
           {"first_error_of_wrong_traces", first},
           {"equations", equations_},
           {"compute_accuracy", equations_ ? 1.0 - double(compute_errors_) / equations_ : 1.0},
           {"copies", copies_},
-          {"copy_accuracy", copies_ ? 1.0 - double(copy_errors_) / copies_ : 1.0}};
+          {"copy_accuracy", copies_ ? 1.0 - double(copy_errors_) / copies_ : 1.0},
+          {"lookups", lookups_},
+          {"lookup_accuracy", lookups_ ? 1.0 - double(lookup_errors_) / lookups_ : 1.0}};
 }
 
 }  // namespace relaygen

@@ -33,8 +33,11 @@ TEST(TraceAnalysisTest, ReferenceIsClean) {
   EXPECT_EQ(a.equations, 4);
   EXPECT_EQ(a.compute_errors, 0);
   EXPECT_EQ(a.copy_errors, 0);
-  // 3 steps x 2 operands; 58; 39, 19, 58; 12 (the next change); 27, 39, 12; 33; 60, 27, 33; 60; the box.
-  EXPECT_EQ(a.copies, 2 * 3 + 13 + 1);
+  // Copies: 3 first operands; 58; 39, 19, 58; 27, 39, 12; 60, 27, 33; 60; the box. Lookups: 3
+  // second operands; 12 and 33 in "Next, he sells 12." and "After that, he wins 33.".
+  EXPECT_EQ(a.copies, 3 + 11 + 1);
+  EXPECT_EQ(a.lookups, 3 + 2);
+  EXPECT_EQ(a.lookup_errors, 0);
 }
 
 TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
@@ -47,8 +50,12 @@ TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
   EXPECT_EQ(a.compute_errors, 1);
   // A restatement that does not repeat the value just computed: copy.
   EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "Omar has 39 tickets now", "Omar has 93 tickets now")).first_error, TraceError::kCopy);
-  // An amount copied wrong from the problem: copy.
-  EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "39 - 12 = 27", "39 - 21 = 18")).first_error, TraceError::kCopy);
+  // An amount taken wrong from the problem: lookup (the lead sentence "Next, he sells 12." was right).
+  const TraceAnalysis wrong_amount = AnalyzeTrace(p, Replace(p.response, "39 - 12 = 27", "39 - 21 = 18"));
+  EXPECT_EQ(wrong_amount.first_error, TraceError::kLookup);
+  EXPECT_EQ(wrong_amount.lookup_errors, 1);
+  EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "Next, he sells 12.", "Next, he sells 21.")).first_error,
+            TraceError::kLookup);
   // A step skipped: structure.
   const std::string skipped = "<think>\nOmar starts with 58 tickets.\n\nThen he uses 19. So 58 - 19 = 39.\n\n"
                               "Then he wins 33. Hmm, 39 + 33 = 72.\n</think>\n\nThe answer is \\boxed{72}.";
@@ -90,6 +97,8 @@ TEST(TraceAnalysisTest, Tally) {
   EXPECT_EQ(j["wrong"], 1);
   EXPECT_EQ(j["first_error_of_wrong_traces"]["copy"], 1);
   EXPECT_DOUBLE_EQ(j["compute_accuracy"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["lookup_accuracy"].get<double>(), 1.0);
+  EXPECT_EQ(j["lookups"], 10);
   EXPECT_LT(j["copy_accuracy"].get<double>(), 1.0);
 }
 
