@@ -154,7 +154,54 @@ struct EvalFlags {
   bool json = false;
   std::string traces;
   std::string inject_slip;  // "", "compute" or "restate"
+  bool restatements = false;
 };
+
+// The digits of `text` with one separator per run of non-digits: "has 9 shells, 64" -> " 9 64".
+std::string Digits(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      out += c;
+    } else if (out.empty() || out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  return out;
+}
+
+// --restatements: the model writes each routine sentence of the reference traces from the text
+// before it, as the small model does in a relay, and must reproduce it exactly.
+int RunRestatements(const EvalFlags& f, const std::vector<Problem>& problems, LlamaModel& model, Session& session) {
+  int n = 0, exact = 0, same_numbers = 0;
+  for (const Problem& p : problems) {
+    const std::string prompt = model.RenderChat({{"user", p.UserMessage()}});
+    for (const auto& [begin, end] : RestatementSpans(p.response)) {
+      SegmentRequest req;
+      req.max_tokens = 64;
+      req.sampling.temperature = f.temperature;
+      req.sampling.top_p = f.top_p;
+      req.sampling.top_k = f.top_k;
+      req.sampling.seed = f.seed + 1000003ULL * n;
+      req.stops.push_back(Stop{".", false, false});
+      const Segment seg = session.Generate(prompt + p.response.substr(0, begin), req);
+      ++n;
+      const std::string ref = p.response.substr(begin, end - begin);
+      exact += seg.text == ref;
+      same_numbers += Digits(seg.text) == Digits(ref);
+    }
+  }
+  // "numbers": every number of the sentence right and in order — what the answer depends on;
+  // "exact": every byte (a wrong object noun, say, counts against it).
+  const nlohmann::json out = {{"model", f.model},
+                              {"split", f.split},
+                              {"restatements", n},
+                              {"restatement_accuracy_numbers", n ? double(same_numbers) / n : 0.0},
+                              {"restatement_accuracy_exact", n ? double(exact) / n : 0.0},
+                              {"temperature", f.temperature}};
+  std::printf("%s\n", out.dump(f.json ? -1 : 2).c_str());
+  return 0;
+}
 
 std::string SplitPath(const EvalFlags& f) {
   if (f.split.size() > 6 && f.split.substr(f.split.size() - 6) == ".jsonl") return f.split;
@@ -172,6 +219,7 @@ int RunEval(const EvalFlags& f) {
   if (f.limit > 0 && static_cast<size_t>(f.limit) < problems.size()) problems.resize(f.limit);
   auto model = LlamaModel::Open(f.model, f.engine);
   auto session = model->NewSession();
+  if (f.restatements) return RunRestatements(f, problems, *model, *session);
   std::unique_ptr<std::ofstream> traces;
   if (!f.traces.empty()) traces = std::make_unique<std::ofstream>(f.traces);
   int n = 0, correct = 0, boxed = 0, closed = 0;
@@ -261,6 +309,9 @@ CommandMain SetupEval(CLI::App* sub) {
   sub->add_option("--seed", f->seed, "Base sampling seed")->capture_default_str();
   sub->add_option("--max-tokens", f->max_tokens, "Token budget per trace")->capture_default_str();
   sub->add_option("--traces", f->traces, "Write every generated trace here (JSON lines)");
+  sub->add_flag("--restatements", f->restatements,
+                "Instead: complete every routine sentence of the reference traces from the text before it (as a "
+                "relay's small model does) and report the share reproduced exactly");
   sub->add_option("--inject-slip", f->inject_slip,
                   "compute|restate: continue each reference trace right after a wrong result (or a wrong restatement "
                   "of it) and measure recovery");

@@ -296,6 +296,16 @@ std::string LastBoxed(const std::string& text) {
 
 int CountSteps(const std::string& response) { return static_cast<int>(StepEquations(response).size()); }
 
+std::vector<std::pair<size_t, size_t>> RestatementSpans(const std::string& response) {
+  static const std::regex re(R"((?:Therefore,|Thus,|So now|Now)( [^.\n]* has [^.\n]*\.))");
+  std::vector<std::pair<size_t, size_t>> out;
+  for (auto it = std::sregex_iterator(response.begin(), response.end(), re); it != std::sregex_iterator(); ++it) {
+    const size_t at = static_cast<size_t>(it->position(1));
+    out.emplace_back(at, at + static_cast<size_t>(it->length(1)));
+  }
+  return out;
+}
+
 InjectedSlip InjectSlip(const Problem& problem, SlipKind kind, int index, uint64_t salt) {
   const std::vector<StepEquation> steps = StepEquations(problem.response);
   if (index < 0 || index >= static_cast<int>(steps.size())) {

@@ -91,6 +91,11 @@ InjectedSlip InjectSlip(const Problem& problem, SlipKind kind, int index, uint64
 // Steps (non-check equations) in a reference response.
 int CountSteps(const std::string& response);
 
+// The routine sentences of a reference response — what a relay hands the small model: byte
+// ranges [first, second) from right after a restating cue (`Therefore,` `Thus,` `So now` `Now`)
+// through the sentence's full stop.
+std::vector<std::pair<size_t, size_t>> RestatementSpans(const std::string& response);
+
 }  // namespace relaygen
 
 #endif  // RELAYGEN_TESTBED_TASK_H_

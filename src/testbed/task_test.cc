@@ -112,6 +112,14 @@ TEST(TaskTest, InjectSlipCutsAfterTheWrongNumber) {
     EXPECT_EQ(r.prefix.back(), '.');
   }
   EXPECT_THROW(InjectSlip(p, SlipKind::kCompute, steps, 1), Error);
+  // One routine sentence per step, each starting with a space after its cue and ending in '.'.
+  const auto spans = RestatementSpans(p.response);
+  ASSERT_EQ(static_cast<int>(spans.size()), steps);
+  for (const auto& [b, e] : spans) {
+    EXPECT_EQ(p.response[b], ' ');
+    EXPECT_EQ(p.response[e - 1], '.');
+    EXPECT_NE(p.response.substr(b, e - b).find(" has "), std::string::npos);
+  }
 }
 
 TEST(TaskTest, JsonLinesRoundTripAndBadInput) {
