@@ -4,7 +4,7 @@
 #   ./scripts/testbed_tables.sh calibrate  # the pair's cue profile (models/testbed-cues.json, rule $RULE)
 #                                          # and, for comparison, the profiles of the other rules
 #   ./scripts/testbed_tables.sh accuracy   # Table 2 style: pass@1 of every policy (eval + report)
-#   ./scripts/testbed_tables.sh rules      # relay pass@1 with each rule's profile
+#   ./scripts/testbed_tables.sh rules      # relay pass@1 with the other rules' profiles
 #   ./scripts/testbed_tables.sh speed      # Table 3 style: the latency protocol (relaygen bench)
 #
 # Results go to docs/results/testbed/ (run files, report.md, CSV, plots; bench.md / bench.json).
@@ -38,15 +38,15 @@ case "${1:-}" in
     done
     ;;
   rules)
-    for rule in $RULE $OTHER_RULES; do
-      profile=models/testbed-cues.json
-      [ "$rule" = "$RULE" ] || profile="$CAL/rule-${rule//:/-}/cues.json"
+    # The shipped rule's relay run is accuracy's eval-relay.jsonl; here the other rules' profiles.
+    for rule in $OTHER_RULES; do
+      profile="$CAL/rule-${rule//:/-}/cues.json"
       run="$OUT/eval-relay-rule-${rule//:/-}.jsonl"
-      [ "$rule" = "$RULE" ] && [ -s "$OUT/eval-relay.jsonl" ] && { cp "$OUT/eval-relay.jsonl" "$run"; }
       resume=(); [ -s "$run" ] && resume=(--resume)
       "$BIN" eval --dataset testbed --policy relay --profile "$profile" --samples "$SAMPLES" --limit "$LIMIT" \
         -t "$THREADS" --out "$run" "${resume[@]}"
-      echo "rule $rule: $(jq -c .selected "$profile")"
+      echo "rule $rule selects $(jq -c .selected "$profile")"
+      "$BIN" report "$run"
     done
     ;;
   accuracy)

@@ -61,6 +61,14 @@ TEST(TrainerTest, TrainExportAndMatchLlamaCppLogits) {
   const double after = EvalLoss(model, test);
   EXPECT_LT(after, before - 0.5) << "training must lower the held-out loss";
 
+  // Tokens in no_loss (the digits of injected slips) are left out of the loss: masking every
+  // response token leaves nothing to learn from, masking one changes the mean.
+  TokenizedExample masked = test[0];
+  for (int t = masked.prompt_len; t < static_cast<int>(masked.tokens.size()); ++t) masked.no_loss.push_back(t);
+  EXPECT_EQ(EvalLoss(model, {masked}), 0.0);
+  masked.no_loss = {masked.prompt_len + 3};
+  EXPECT_NE(EvalLoss(model, {masked}), EvalLoss(model, {test[0]}));
+
   GgufModel gguf;
   gguf.name = "trainer-test";
   gguf.config = config;
