@@ -186,7 +186,7 @@ TEST_F(RelayIntegrationTest, EveryPolicyRuns) {
   auto large = large_model_->NewSession();
   auto small = small_model_->NewSession();
   PolicyOptions o;
-  o.cues = {"e"};
+  o.relay.cues = {"e"};
   for (const std::string& name : PolicyNames()) {
     const PolicyResult r = MakePolicy(name, large.get(), small.get(), o)->Run(kPrompt, Sampling{}, 24);
     EXPECT_LE(r.stats.large_tokens + r.stats.small_tokens, 24) << name;

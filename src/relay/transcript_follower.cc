@@ -126,7 +126,24 @@ FollowStats TranscriptFollower::Pause() {
   session_ = nullptr;
   const FollowStats stats = stats_;
   stats_ = {};
+  if (bg_error_) {
+    std::exception_ptr error;
+    error.swap(bg_error_);
+    std::rethrow_exception(error);
+  }
   return stats;
+}
+
+void TranscriptFollower::Failed(std::exception_ptr error) {
+  failed_ = true;
+  try {
+    std::rethrow_exception(error);
+  } catch (const ContextOverflow&) {
+    // The window is full: the writer's next Generate ends with context_full, where the relay
+    // handles it. Nothing to report.
+  } catch (...) {
+    if (!bg_error_) bg_error_ = error;
+  }
 }
 
 void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
@@ -139,16 +156,16 @@ void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
   busy_ = true;
   lock.unlock();
   LookaheadResult r;
-  bool ok = true;
+  std::exception_ptr error;
   try {
     r = session->ContinuesWord(text, sampling);
-  } catch (const std::exception&) {
-    ok = false;  // as for Prefill: the next Generate reports it; the cue stands
+  } catch (...) {
+    error = std::current_exception();  // the cue stands; Pause reports the error
   }
   lock.lock();
   busy_ = false;
-  failed_ = failed_ || !ok;
-  continues_word_ = ok && r.continues_word;
+  if (error) Failed(error);
+  continues_word_ = !error && r.continues_word;
   lookahead_ = LookaheadState::kDone;
   stats_.tokens += r.n_prefilled;
   stats_.ms += r.ms;
@@ -172,17 +189,15 @@ void TranscriptFollower::Work() {
     busy_ = true;
     lock.unlock();
     PrefillResult r;
-    bool ok = true;
+    std::exception_ptr error;
     try {
       r = session->Prefill(text);
-    } catch (const std::exception&) {
-      // The context is full or the engine failed: the next Generate meets the same condition
-      // and reports it where the caller can act on it. Following stops until the next Follow.
-      ok = false;
+    } catch (...) {
+      error = std::current_exception();  // following stops until the next Follow
     }
     lock.lock();
     busy_ = false;
-    failed_ = !ok;
+    if (error) Failed(error);
     done_ = text.size();
     stats_.tokens += r.n_prefilled;
     stats_.ms += r.ms;

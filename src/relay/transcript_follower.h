@@ -21,6 +21,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -66,6 +67,12 @@ class TranscriptFollower {
   // Stops following: waits for the prefill in flight, drops what was not started, and returns
   // the background work done since the last Pause. The caller may use the session again after.
   // Pausing a paused follower returns empty stats.
+  //
+  // A background Prefill or lookahead that failed stopped the following; the first such error
+  // since the last Pause is rethrown here (once: the session's own bookkeeping survives a failed
+  // call, so the follower can serve the next run). ContextOverflow is not an error here: the
+  // window filling up is a normal end of a relay, which the writer's next Generate reports as
+  // Segment::context_full where the controller handles it.
   FollowStats Pause();
 
  private:
@@ -76,9 +83,10 @@ class TranscriptFollower {
   void Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   void Offer();  // mutex held: hand the worker the text up to the last split point
   void Lookahead(std::unique_lock<std::mutex>& lock);  // runs the check; `lock` held on entry and exit
+  void Failed(std::exception_ptr error);  // mutex held: background work threw `error`
 
+  std::mutex mu_;  // guards everything below but worker_
   Session* session_ = nullptr;  // the model reading along; null while paused
-  std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> changes_{0};  // bumped by Changed(), for Await's poll
   std::string transcript_;  // what is being followed
@@ -87,7 +95,8 @@ class TranscriptFollower {
   bool following_ = false;
   bool busy_ = false;       // a Prefill is running on the worker
   bool quit_ = false;
-  bool failed_ = false;     // a Prefill threw (context full): stop until the next Follow
+  bool failed_ = false;     // a Prefill or lookahead threw: stop until the next Follow
+  std::exception_ptr bg_error_;  // the first background failure that is not ContextOverflow
   enum class LookaheadState { kNone, kWanted, kRunning, kDone };
   LookaheadState lookahead_ = LookaheadState::kNone;  // FollowAfterLookahead's check
   bool continues_word_ = false;

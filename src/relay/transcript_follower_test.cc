@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -37,12 +38,17 @@ class PrefillLog : public Session {
   int CountTokens(const std::string& text) const override { return static_cast<int>(text.size()); }
 
   PrefillResult Prefill(const std::string& text) override {
+    attempts++;
     in_flight++;
     EXPECT_EQ(in_flight.load(), 1) << "two prefills at once";
     std::this_thread::sleep_for(delay);
     if (fail) {
       in_flight--;
-      throw Error("context full");
+      throw ContextOverflow("context full");
+    }
+    if (broken) {
+      in_flight--;
+      throw Error("llama_decode failed (code -3)");
     }
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -54,6 +60,7 @@ class PrefillLog : public Session {
 
   LookaheadResult ContinuesWord(const std::string& transcript, const Sampling&) override {
     std::this_thread::sleep_for(delay);
+    if (broken) throw Error("llama_decode failed (code -3)");
     std::lock_guard<std::mutex> lock(mu);
     checked.push_back(transcript);
     return {continues, 1, 1.0};
@@ -78,13 +85,21 @@ class PrefillLog : public Session {
   }
 
   std::chrono::milliseconds delay{0};
-  bool fail = false;
+  std::atomic<bool> fail{false};    // Prefill throws ContextOverflow (the window is full)
+  std::atomic<bool> broken{false};  // Prefill and ContinuesWord throw Error (the engine failed)
   std::atomic<int> in_flight{0};
+  std::atomic<int> attempts{0};  // Prefill calls, failed ones included
 
  private:
   std::mutex mu;
   std::vector<std::string> texts;
 };
+
+// Waits (up to 5 s) until `done` holds.
+bool WaitUntil(const std::function<bool()>& done) {
+  for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
 
 TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
   PrefillLog session;
@@ -125,6 +140,12 @@ TEST(TranscriptFollower, NeverPrefillsTheUnfinishedEnd) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   follower.Pause();
   EXPECT_TRUE(session.Texts().empty());
+  // Positive control: the same wait is long enough for a prefill that is due.
+  follower.Follow(&session, "prompt");
+  follower.Append(" 12.");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  follower.Pause();
+  EXPECT_EQ(session.Texts(), std::vector<std::string>{"prompt"});
 }
 
 TEST(TranscriptFollower, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
@@ -132,27 +153,68 @@ TEST(TranscriptFollower, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
   session.delay = std::chrono::milliseconds(100);
   TranscriptFollower follower;
   follower.Follow(&session, "a b");
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the worker is inside Prefill
+  ASSERT_TRUE(WaitUntil([&] { return session.in_flight.load() == 1; }));  // the worker is inside Prefill
   follower.Pause();
   EXPECT_EQ(session.in_flight.load(), 0);
-  const size_t after_pause = session.Texts().size();
+  EXPECT_EQ(session.Texts(), std::vector<std::string>{"a"}) << "the prefill in flight completed";
   follower.Append(" c d e");  // not following: ignored
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  EXPECT_EQ(session.Texts().size(), after_pause);
+  EXPECT_EQ(session.Texts().size(), 1u);
+  // Positive control: while following, the same append and wait do reach the session.
+  session.delay = std::chrono::milliseconds(0);
+  follower.Follow(&session, "a b");
+  follower.Append(" c d e");
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  follower.Pause();
+  EXPECT_EQ(session.Texts().back(), "a b c d");
 }
 
-TEST(TranscriptFollower, AFailedPrefillStopsFollowingQuietly) {
+TEST(TranscriptFollower, AFullWindowStopsFollowingQuietly) {
   PrefillLog session;
   session.fail = true;
   TranscriptFollower follower;
   follower.Follow(&session, "a b");
+  ASSERT_TRUE(WaitUntil([&] { return session.attempts.load() == 1; }));
+  follower.Append(" c d");  // following has stopped: no second attempt
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  follower.Append(" c d");
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  EXPECT_EQ(follower.Pause().tokens, 0);
+  EXPECT_EQ(follower.Pause().tokens, 0);  // no error: the writer's Generate reports a full window
+  EXPECT_EQ(session.attempts.load(), 1);
   session.fail = false;
   follower.Follow(&session, "x y");  // a new Follow tries again
   EXPECT_TRUE(session.WaitFor("x"));
+  follower.Pause();
+}
+
+TEST(TranscriptFollower, AnEngineFailureInTheBackgroundSurfacesAtPause) {
+  PrefillLog session;
+  session.broken = true;
+  TranscriptFollower follower;
+  follower.Follow(&session, "a b");
+  ASSERT_TRUE(WaitUntil([&] { return session.attempts.load() == 1; }));
+  follower.Append(" c d");  // following has stopped: no second failure
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(session.attempts.load(), 1);
+  try {
+    follower.Pause();
+    FAIL() << "the background error was swallowed";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "llama_decode failed (code -3)");
+  }
+  EXPECT_EQ(follower.Pause().tokens, 0) << "reported once";
+  session.broken = false;
+  follower.Follow(&session, "x y");  // the next run can use the follower again
+  EXPECT_TRUE(session.WaitFor("x"));
+  EXPECT_NO_THROW(follower.Pause());
+}
+
+TEST(TranscriptFollower, AFailedLookaheadKeepsTheCueAndSurfacesAtPause) {
+  PrefillLog session;
+  session.broken = true;
+  session.continues = true;
+  TranscriptFollower follower;
+  follower.FollowAfterLookahead(&session, "a b c Now", Sampling{});
+  EXPECT_EQ(follower.LookaheadAnswer(true), TranscriptFollower::Answer::kEndsWord);
+  EXPECT_THROW(follower.Pause(), Error);
 }
 
 TEST(TranscriptFollower, LookaheadRunsFirstOnTheTextAsHandedOver) {
