@@ -81,7 +81,7 @@ void AddPolicyFlags(CLI::App* app, PolicyOptions* options) {
   app->add_flag("--raw-handoff", options->relay.raw_handoff,
                 "Hand over text as the reference does: no token healing after a cue ending in a space");
   app->add_flag("--no-prefill-ahead{false}", options->relay.prefill_ahead,
-                "The idle model does not read along while the other writes: each handoff prefills all "
+                "No prefill ahead: the idle model does not prefill while the other writes, so each handoff prefills all "
                 "the text it has not seen, as the reference does");
   app->add_flag_callback(
       "--substring-match", [options] { options->relay.match = CueMatch::kSubstring; },

@@ -15,18 +15,18 @@ size_t TrailingBlanks(const std::string& s) {
   return n;
 }
 
-// Prefill ahead for one Run: before a model writes, the follower hands back the session it was
-// reading into and starts reading along for the other model. Finish ends it and reports a failure
+// Prefill ahead for one Run: before a model writes, the worker hands back the session it was
+// prefilling and starts prefilling ahead for the other model. Finish ends it and reports a failure
 // of the background work; the destructor pauses it too, so both sessions are the caller's again
 // however Run ends.
-class ReadAlong {
+class PrefillAheadRun {
  public:
-  ReadAlong(TranscriptFollower* follower, Session* large, Session* small, RunRecorder* rec)
-      : follower_(follower), large_(large), small_(small), rec_(rec) {}
-  ~ReadAlong() {
-    if (follower_ == nullptr) return;
+  PrefillAheadRun(PrefillAhead* ahead, Session* large, Session* small, RunRecorder* rec)
+      : ahead_(ahead), large_(large), small_(small), rec_(rec) {}
+  ~PrefillAheadRun() {
+    if (ahead_ == nullptr) return;
     try {
-      follower_->Pause();
+      ahead_->Pause();
     } catch (...) {
       // Only reached while Run unwinds from an error of its own (a normal end calls Finish):
       // that error is the one the caller gets.
@@ -35,39 +35,39 @@ class ReadAlong {
 
   // The end of the run: a background failure not reported at a turn is reported here.
   void Finish() {
-    if (follower_ != nullptr) rec_->AddAheadPrefill(follower_->Pause());
+    if (ahead_ != nullptr) rec_->AddAheadPrefill(ahead_->Pause());
   }
 
-  // The stream callback for `writer`'s next Generate. Without `follow`, nobody reads along.
+  // The stream callback for `writer`'s next Generate. Without `follow`, nobody prefills ahead.
   TextCallback Turn(Writer writer, bool follow) {
     TextCallback stream = rec_->Stream(writer);
-    if (follower_ == nullptr) return stream;
-    rec_->AddAheadPrefill(follower_->Pause());
+    if (ahead_ == nullptr) return stream;
+    rec_->AddAheadPrefill(ahead_->Pause());
     if (!follow) return stream;
-    follower_->Follow(writer == Writer::kLarge ? small_ : large_, rec_->transcript());
-    TranscriptFollower* follower = follower_;
-    return [follower, stream](std::string_view text) {
-      follower->Append(text);
+    ahead_->Follow(writer == Writer::kLarge ? small_ : large_, rec_->transcript());
+    PrefillAhead* ahead = ahead_;
+    return [ahead, stream](std::string_view text) {
+      ahead->Append(text);
       return stream(text);
     };
   }
 
   // The small model's turn right after a cue whose lookahead was deferred: the large model draws
-  // its lookahead token meanwhile (TranscriptFollower::FollowAfterLookahead). The small model's
+  // its lookahead token meanwhile (PrefillAhead::FollowAfterLookahead). The small model's
   // text is held back until the answer is in, and its generation is cancelled if the cue turns
   // out to be inside a word.
   TextCallback TurnAfterDeferredCue(const Sampling& lookahead_sampling) {
-    rec_->AddAheadPrefill(follower_->Pause());
+    rec_->AddAheadPrefill(ahead_->Pause());
     const TextCallback stream = rec_->Stream(Writer::kSmall);
-    follower_->FollowAfterLookahead(large_, rec_->transcript(), lookahead_sampling);
+    ahead_->FollowAfterLookahead(large_, rec_->transcript(), lookahead_sampling);
     auto held = std::make_shared<std::string>();
-    TranscriptFollower* follower = follower_;
-    return [follower, stream, held](std::string_view text) {
-      follower->Append(text);
-      const TranscriptFollower::Answer answer = follower->LookaheadAnswer(/*wait=*/false);
-      if (answer == TranscriptFollower::Answer::kContinuesWord) return false;
+    PrefillAhead* ahead = ahead_;
+    return [ahead, stream, held](std::string_view text) {
+      ahead->Append(text);
+      const PrefillAhead::Answer answer = ahead->LookaheadAnswer(/*wait=*/false);
+      if (answer == PrefillAhead::Answer::kContinuesWord) return false;
       held->append(text);
-      if (answer == TranscriptFollower::Answer::kUnknown) return true;
+      if (answer == PrefillAhead::Answer::kUnknown) return true;
       std::string out;
       out.swap(*held);
       return stream(out);
@@ -76,11 +76,11 @@ class ReadAlong {
 
   // Waits for the deferred lookahead: true when the cue was inside a word after all.
   bool CueInsideWord() {
-    return follower_->LookaheadAnswer(/*wait=*/true) == TranscriptFollower::Answer::kContinuesWord;
+    return ahead_->LookaheadAnswer(/*wait=*/true) == PrefillAhead::Answer::kContinuesWord;
   }
 
  private:
-  TranscriptFollower* follower_;  // null without prefill ahead
+  PrefillAhead* ahead_;  // null without prefill ahead
   Session* large_;
   Session* small_;
   RunRecorder* rec_;
@@ -127,17 +127,17 @@ RelayController::RelayController(Session* large, Session* small, RelayOptions op
       large_stops_(LargeModeStops(options_)),
       small_stops_(SmallModeStops()) {
   if (large_ == nullptr || small_ == nullptr) throw Error("relay needs a large and a small model");
-  if (options_.prefill_ahead) follower_ = std::make_unique<TranscriptFollower>();
+  if (options_.prefill_ahead) ahead_ = std::make_unique<PrefillAhead>();
 }
 
 PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sampling,
                                   int max_tokens,
                                   const std::function<void(Writer, std::string_view)>& on_text) {
   RunRecorder rec(prompt, sampling, max_tokens, on_text);
-  ReadAlong read_along(follower_.get(), large_, small_, &rec);
+  PrefillAheadRun prefill_ahead(ahead_.get(), large_, small_, &rec);
   // With prefill ahead, a word cue at the end of the text fires without its lookahead token; the
   // large model draws that token while the small model already writes (see TurnAfterDeferredCue).
-  const bool defer_lookahead = follower_ != nullptr;
+  const bool defer_lookahead = ahead_ != nullptr;
   std::string heal;  // whitespace the next model's first token must supply
 
   State state = State::kLarge;
@@ -155,7 +155,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
         SegmentRequest request;
         request.sampling = rec.NextSampling();
         request.max_tokens = rec.remaining();
-        const Segment seg = GenerateWithin(small_, rec, request, read_along.Turn(Writer::kSmall, false));
+        const Segment seg = GenerateWithin(small_, rec, request, prefill_ahead.Turn(Writer::kSmall, false));
         rec.Add(Writer::kSmall, true, seg, seg.text, EndReason(seg));
       }
       state = State::kDone;
@@ -178,10 +178,10 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     request.defer_lookahead = large_mode && defer_lookahead;
     heal.clear();
     const TextCallback stream = state == State::kSmallAfterDeferredCue
-                                    ? read_along.TurnAfterDeferredCue(rec.NextSampling())
-                                    : read_along.Turn(writer, true);
+                                    ? prefill_ahead.TurnAfterDeferredCue(rec.NextSampling())
+                                    : prefill_ahead.Turn(writer, true);
     const Segment seg = GenerateWithin(large_mode ? large_ : small_, rec, request, stream);
-    if (state == State::kSmallAfterDeferredCue && read_along.CueInsideWord()) {
+    if (state == State::kSmallAfterDeferredCue && prefill_ahead.CueInsideWord()) {
       // What the small model wrote is dropped (never streamed) and the large model continues its
       // turn: what the inline lookahead would have done, one token later.
       rec.AddDiscarded(static_cast<int>(seg.tokens.size()));
@@ -221,7 +221,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     }
     state = seg.lookahead_deferred ? State::kSmallAfterDeferredCue : State::kSmall;
   }
-  read_along.Finish();
+  prefill_ahead.Finish();
   return rec.Finish();
 }
 

@@ -14,7 +14,7 @@
 #include "engine/engine.h"
 #include "relay/cue_regions.h"
 #include "relay/policy.h"
-#include "relay/transcript_follower.h"
+#include "relay/prefill_ahead.h"
 
 namespace relaygen {
 
@@ -27,8 +27,8 @@ struct RelayOptions {
   // small model's first token must supply it (token healing).
   bool raw_handoff = false;
   int min_large_tokens = 5;  // per L turn before a cue may stop it (the reference's min_tokens)
-  // The model not writing reads along on a worker thread (transcript_follower.h), so a handoff
-  // prefills only the last word or two. The reference prefills everything at the handoff.
+  // Prefill ahead (prefill_ahead.h): the model not writing prefills the text on a worker thread,
+  // so a handoff prefills only the last word or two. The reference prefills it all at the handoff.
   bool prefill_ahead = true;
 };
 
@@ -70,7 +70,7 @@ class RelayController : public Policy {
   RelayOptions options_;
   std::vector<Stop> large_stops_;
   std::vector<Stop> small_stops_;
-  std::unique_ptr<TranscriptFollower> follower_;  // the idle model reads along; null without prefill_ahead
+  std::unique_ptr<PrefillAhead> ahead_;  // null without options_.prefill_ahead
 };
 
 }  // namespace relaygen

@@ -138,7 +138,7 @@ TEST_F(RelayIntegrationTest, EachHandoffPrefillsOnlyUnseenText) {
 }
 
 TEST_F(RelayIntegrationTest, PrefillAheadChangesNothingButWhenTokensArePrefilled) {
-  // The idle model reads along in pieces that end at split points, so it ends up with the same
+  // Prefill ahead fills the idle model in pieces that end at split points, so it ends up with the same
   // tokens as prefilling everything at the handoff: the same greedy text, each token prefilled
   // once.
   RelayOptions ahead = Options();

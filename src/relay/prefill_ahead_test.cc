@@ -1,4 +1,4 @@
-#include "relay/transcript_follower.h"
+#include "relay/prefill_ahead.h"
 
 #include <gtest/gtest.h>
 
@@ -101,20 +101,20 @@ bool WaitUntil(const std::function<bool()>& done) {
   return done();
 }
 
-TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
+TEST(PrefillAhead, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
   PrefillLog session;
-  TranscriptFollower follower;
+  PrefillAhead ahead;
   const std::string prompt = "<|im_start|>user\nAnn has 45 apples.<|im_end|>\n<think>\n";
-  follower.Follow(&session, prompt);
+  ahead.Follow(&session, prompt);
   std::string transcript = prompt;
   for (const char* piece : {"Okay", ",", " so", " Ann", " has", " 45", " apples", ".", " Then"}) {
-    follower.Append(piece);
+    ahead.Append(piece);
     transcript += piece;
   }
   const std::string want = transcript.substr(0, SafeSplitPoint(transcript));
   EXPECT_EQ(want, prompt + "Okay, so Ann has 45 apples.");
   ASSERT_TRUE(session.WaitFor(want));
-  const FollowStats stats = follower.Pause();
+  const PrefillAheadStats stats = ahead.Pause();
 
   const std::vector<std::string> texts = session.Texts();
   int total = 0;
@@ -128,161 +128,162 @@ TEST(TranscriptFollower, PrefillsGrowingPrefixesThatEndAtSplitPoints) {
     total += static_cast<int>(texts[i].size());
   }
   EXPECT_EQ(stats.tokens, total);
-  EXPECT_EQ(follower.Pause().tokens, 0) << "stats restart at each Pause";
+  EXPECT_EQ(ahead.Pause().tokens, 0) << "stats restart at each Pause";
 }
 
-TEST(TranscriptFollower, NeverPrefillsTheUnfinishedEnd) {
+TEST(PrefillAhead, NeverPrefillsTheUnfinishedEnd) {
   // The end of the text so far may still merge with what comes next ("." then "\n\n").
   PrefillLog session;
-  TranscriptFollower follower;
-  follower.Follow(&session, "prompt");
-  follower.Append("12.");
+  PrefillAhead ahead;
+  ahead.Follow(&session, "prompt");
+  ahead.Append("12.");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  follower.Pause();
+  ahead.Pause();
   EXPECT_TRUE(session.Texts().empty());
   // Positive control: the same wait is long enough for a prefill that is due.
-  follower.Follow(&session, "prompt");
-  follower.Append(" 12.");
+  ahead.Follow(&session, "prompt");
+  ahead.Append(" 12.");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  follower.Pause();
+  ahead.Pause();
   EXPECT_EQ(session.Texts(), std::vector<std::string>{"prompt"});
 }
 
-TEST(TranscriptFollower, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
+TEST(PrefillAhead, PauseWaitsForThePrefillInFlightAndStopsFollowing) {
   PrefillLog session;
   session.delay = std::chrono::milliseconds(100);
-  TranscriptFollower follower;
-  follower.Follow(&session, "a b");
+  PrefillAhead ahead;
+  ahead.Follow(&session, "a b");
   ASSERT_TRUE(WaitUntil([&] { return session.in_flight.load() == 1; }));  // the worker is inside Prefill
-  follower.Pause();
+  ahead.Pause();
   EXPECT_EQ(session.in_flight.load(), 0);
   EXPECT_EQ(session.Texts(), std::vector<std::string>{"a"}) << "the prefill in flight completed";
-  follower.Append(" c d e");  // not following: ignored
+  ahead.Append(" c d e");  // not following: ignored
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   EXPECT_EQ(session.Texts().size(), 1u);
   // Positive control: while following, the same append and wait do reach the session.
   session.delay = std::chrono::milliseconds(0);
-  follower.Follow(&session, "a b");
-  follower.Append(" c d e");
+  ahead.Follow(&session, "a b");
+  ahead.Append(" c d e");
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  follower.Pause();
+  ahead.Pause();
   EXPECT_EQ(session.Texts().back(), "a b c d");
 }
 
-TEST(TranscriptFollower, AFullWindowStopsFollowingQuietly) {
+TEST(PrefillAhead, AFullWindowStopsFollowingQuietly) {
   PrefillLog session;
   session.fail = true;
-  TranscriptFollower follower;
-  follower.Follow(&session, "a b");
+  PrefillAhead ahead;
+  ahead.Follow(&session, "a b");
   ASSERT_TRUE(WaitUntil([&] { return session.attempts.load() == 1; }));
-  follower.Append(" c d");  // following has stopped: no second attempt
+  ahead.Append(" c d");  // following has stopped: no second attempt
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  EXPECT_EQ(follower.Pause().tokens, 0);  // no error: the writer's Generate reports a full window
+  EXPECT_EQ(ahead.Pause().tokens, 0);  // no error: the writer's Generate reports a full window
   EXPECT_EQ(session.attempts.load(), 1);
   session.fail = false;
-  follower.Follow(&session, "x y");  // a new Follow tries again
+  ahead.Follow(&session, "x y");  // a new Follow tries again
   EXPECT_TRUE(session.WaitFor("x"));
-  follower.Pause();
+  ahead.Pause();
 }
 
-TEST(TranscriptFollower, AnEngineFailureInTheBackgroundSurfacesAtPause) {
+TEST(PrefillAhead, AnEngineFailureInTheBackgroundSurfacesAtPause) {
   PrefillLog session;
   session.broken = true;
-  TranscriptFollower follower;
-  follower.Follow(&session, "a b");
+  PrefillAhead ahead;
+  ahead.Follow(&session, "a b");
   ASSERT_TRUE(WaitUntil([&] { return session.attempts.load() == 1; }));
-  follower.Append(" c d");  // following has stopped: no second failure
+  ahead.Append(" c d");  // following has stopped: no second failure
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_EQ(session.attempts.load(), 1);
   try {
-    follower.Pause();
+    ahead.Pause();
     FAIL() << "the background error was swallowed";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "llama_decode failed (code -3)");
   }
-  EXPECT_EQ(follower.Pause().tokens, 0) << "reported once";
+  EXPECT_EQ(ahead.Pause().tokens, 0) << "reported once";
   session.broken = false;
-  follower.Follow(&session, "x y");  // the next run can use the follower again
+  ahead.Follow(&session, "x y");  // the next run can use the ahead again
   EXPECT_TRUE(session.WaitFor("x"));
-  EXPECT_NO_THROW(follower.Pause());
+  EXPECT_NO_THROW(ahead.Pause());
 }
 
-TEST(TranscriptFollower, AFailedLookaheadKeepsTheCueAndSurfacesAtPause) {
+TEST(PrefillAhead, AFailedLookaheadKeepsTheCueAndSurfacesAtPause) {
   PrefillLog session;
   session.broken = true;
   session.continues = true;
-  TranscriptFollower follower;
-  follower.FollowAfterLookahead(&session, "a b c Now", Sampling{});
-  EXPECT_EQ(follower.LookaheadAnswer(true), TranscriptFollower::Answer::kEndsWord);
-  EXPECT_THROW(follower.Pause(), Error);
+  PrefillAhead ahead;
+  ahead.FollowAfterLookahead(&session, "a b c Now", Sampling{});
+  EXPECT_EQ(ahead.LookaheadAnswer(true), PrefillAhead::Answer::kEndsWord);
+  EXPECT_THROW(ahead.Pause(), Error);
 }
 
-TEST(TranscriptFollower, LookaheadRunsFirstOnTheTextAsHandedOver) {
+TEST(PrefillAhead, LookaheadRunsFirstOnTheTextAsHandedOver) {
   for (bool continues : {false, true}) {
     PrefillLog session;
     session.delay = std::chrono::milliseconds(30);
     session.continues = continues;
-    TranscriptFollower follower;
-    follower.FollowAfterLookahead(&session, "a b c Now", Sampling{});
-    follower.Append(" we add");  // the other model writes meanwhile
-    EXPECT_EQ(follower.LookaheadAnswer(false), TranscriptFollower::Answer::kUnknown);
-    EXPECT_EQ(follower.LookaheadAnswer(true), continues ? TranscriptFollower::Answer::kContinuesWord
-                                                       : TranscriptFollower::Answer::kEndsWord);
-    ASSERT_TRUE(session.WaitFor("a b c Now we"));  // then it reads along, to the last split point
-    const FollowStats stats = follower.Pause();
+    PrefillAhead ahead;
+    ahead.FollowAfterLookahead(&session, "a b c Now", Sampling{});
+    ahead.Append(" we add");  // the other model writes meanwhile
+    EXPECT_EQ(ahead.LookaheadAnswer(false), PrefillAhead::Answer::kUnknown);
+    EXPECT_EQ(ahead.LookaheadAnswer(true), continues ? PrefillAhead::Answer::kContinuesWord
+                                                       : PrefillAhead::Answer::kEndsWord);
+    ASSERT_TRUE(session.WaitFor("a b c Now we"));  // then it prefills ahead, to the last split point
+    const PrefillAheadStats stats = ahead.Pause();
     EXPECT_EQ(stats.lookaheads, 1);
     ASSERT_EQ(session.checked.size(), 1u);
     EXPECT_EQ(session.checked[0], "a b c Now");
   }
 }
 
-TEST(TranscriptFollower, PauseRightAfterALookaheadRequestNeverHangs) {
+TEST(PrefillAhead, PauseRightAfterALookaheadRequestNeverHangs) {
   // Pause either cancels the check (not started yet) or waits for it; the answer is then settled.
   PrefillLog session;
   session.delay = std::chrono::milliseconds(50);
   session.continues = true;
-  TranscriptFollower follower;
-  follower.FollowAfterLookahead(&session, "a b c d", Sampling{});
-  follower.Pause();
-  const TranscriptFollower::Answer answer = follower.LookaheadAnswer(true);
-  EXPECT_NE(answer, TranscriptFollower::Answer::kUnknown);
-  EXPECT_EQ(answer == TranscriptFollower::Answer::kContinuesWord, session.checked.size() == 1u);
+  PrefillAhead ahead;
+  ahead.FollowAfterLookahead(&session, "a b c d", Sampling{});
+  ahead.Pause();
+  const PrefillAhead::Answer answer = ahead.LookaheadAnswer(true);
+  EXPECT_NE(answer, PrefillAhead::Answer::kUnknown);
+  EXPECT_EQ(answer == PrefillAhead::Answer::kContinuesWord, session.checked.size() == 1u);
 }
 
-TEST(TranscriptFollower, ServesOneSessionAtATime) {
-  // A relay has one follower: it reads into whichever model is not writing.
+TEST(PrefillAhead, ServesOneSessionAtATime) {
+  // A relay has one ahead: it reads into whichever model is not writing.
   PrefillLog large, small;
-  TranscriptFollower follower;
-  follower.Follow(&small, "the large model writes");
+  PrefillAhead ahead;
+  ahead.Follow(&small, "the large model writes");
   ASSERT_TRUE(small.WaitFor("the large model"));
-  follower.Pause();
-  follower.Follow(&large, "the large model writes. Then the small");
+  ahead.Pause();
+  ahead.Follow(&large, "the large model writes. Then the small");
   ASSERT_TRUE(large.WaitFor("the large model writes. Then the"));
-  follower.Append(" one writes");
+  ahead.Append(" one writes");
   ASSERT_TRUE(large.WaitFor("the large model writes. Then the small one"));
-  follower.Pause();
+  ahead.Pause();
   EXPECT_EQ(small.Texts().back(), "the large model") << "nothing more after its Pause";
-  EXPECT_THROW(follower.Follow(nullptr, "x"), Error);
+  EXPECT_THROW(ahead.Follow(nullptr, "x"), Error);
 }
 
-TEST(TranscriptFollower, FollowNeedsAPause) {
+TEST(PrefillAhead, FollowNeedsAPause) {
   PrefillLog a, b;
-  TranscriptFollower follower;
-  follower.Follow(&a, "one two");
-  EXPECT_THROW(follower.Follow(&b, "one two"), Error) << "two sessions would share the worker";
-  follower.Pause();
-  EXPECT_EQ(follower.Pause().tokens, 0) << "pausing a paused follower is harmless";
+  PrefillAhead ahead;
+  ahead.Follow(&a, "one two");
+  EXPECT_THROW(ahead.Follow(&b, "one two"), Error) << "two sessions would share the worker";
+  ahead.Pause();
+  EXPECT_EQ(ahead.Pause().tokens, 0) << "pausing a paused ahead is harmless";
 }
 
-TEST(TranscriptFollower, DestructorJoinsWithWorkInFlight) {
+TEST(PrefillAhead, DestructorJoinsWithWorkInFlight) {
   PrefillLog session;
   session.delay = std::chrono::milliseconds(50);
   {
-    TranscriptFollower follower;
-    follower.Follow(&session, "a b c");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    PrefillAhead ahead;
+    ahead.Follow(&session, "a b c");
+    ASSERT_TRUE(WaitUntil([&] { return session.in_flight.load() == 1; }));  // work in flight
   }
   EXPECT_EQ(session.in_flight.load(), 0);
+  EXPECT_EQ(session.Texts(), std::vector<std::string>{"a b"}) << "the prefill in flight completed";
 }
 
 }  // namespace
