@@ -33,9 +33,12 @@ class PrefillAheadRun {
     }
   }
 
-  // The end of the run: a background failure not reported at a turn is reported here.
+  // The end of the run: a background failure not reported at a turn is reported here. What was
+  // prefilled since the last turn is not counted: no handoff follows that would use it, and
+  // ahead_prefill_* count what spares a handoff its prefill (each token once, with or without
+  // prefill ahead: relay_command_test).
   void Finish() {
-    if (ahead_ != nullptr) rec_->AddAheadPrefill(ahead_->Pause());
+    if (ahead_ != nullptr) ahead_->Pause();
   }
 
   // The stream callback for `writer`'s next Generate. Without `follow`, nobody prefills ahead.
