@@ -386,6 +386,18 @@ TEST(RelayControllerTest, DeferredLookaheadInsideAWordCancelsTheSmallModel) {
   EXPECT_EQ(large.calls()[1].transcript, kPrompt + "a b c d e Now");
 }
 
+// Models may write bytes that are not UTF-8 (a byte token on its own); the transcript is bytes and
+// the relay carries them through like any text.
+TEST(RelayControllerTest, BytesThatAreNotUtf8PassThrough) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now,", " \xE2\x82", "\xAC", " x", "</think>", "<eos>"});
+  ScriptedSession small({" \xFF", " y", ".", "\n\n\xC3", "<eos>"});
+  Streamed streamed;
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now,"}), &streamed);
+  EXPECT_EQ(r.text, "a b c d e Now, \xFF y. \xE2\x82\xAC x</think>\n\n\xC3");
+  EXPECT_EQ(streamed.small_text, " \xFF y.\n\n\xC3");
+  EXPECT_EQ(large.calls()[1].transcript, kPrompt + "a b c d e Now, \xFF y.");
+}
+
 // A session whose background prefill fails as an engine fails (not a full window).
 class BrokenPrefillSession : public ScriptedSession {
  public:
