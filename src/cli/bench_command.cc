@@ -13,6 +13,7 @@
 #include "bench/latency.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/opened_pair.h"
 #include "eval/dataset.h"
 #include "eval/grader.h"
 #include "relay/policy_factory.h"
@@ -30,7 +31,7 @@ struct BenchFlags {
   int max_tokens = 4096;
   DatasetOptions data;
   PairFlags pair;
-  PolicyFlags policy_flags;
+  PolicyOptions policy_options;
   Sampling sampling;
   LlamaOptions engine;
   bool json = false;
@@ -80,15 +81,12 @@ int RunBench(const BenchFlags& flags) {
   std::vector<EvalProblem> problems = LoadDataset(flags.dataset, flags.data);
   if (static_cast<size_t>(flags.problems) < problems.size()) problems.resize(flags.problems);
   if (problems.empty()) throw Error("dataset '" + flags.dataset + "' has no problems");
-  const PolicyOptions options = MakePolicyOptions(flags.policy_flags, policies, flags.pair.profile);
-  OpenedPair pair = OpenPair(flags.pair, flags.engine, policies);
+  const OpenedPair pair(flags.pair, flags.engine, policies, flags.policy_options);
 
   // Untimed warm-up: first touches of mmapped weights and allocator growth are not the policy's.
   for (const char* name : {"large", "small"}) {
-    auto large = pair.large->NewSession();
-    auto small = pair.small->NewSession();
     const std::string prompt = pair.chat_model().RenderChat({{"user", problems[0].prompt}});
-    MakePolicy(name, large.get(), small.get(), options)->Run(prompt, flags.sampling, std::min(flags.max_tokens, 64));
+    pair.NewPolicy(name).policy->Run(prompt, flags.sampling, std::min(flags.max_tokens, 64));
   }
 
   std::vector<TimedRun> runs;
@@ -100,10 +98,7 @@ int RunBench(const BenchFlags& flags) {
       sampling.seed = flags.sampling.seed + 7919ull * r + 104729ull * p;
       for (const std::string& name : policies) {
         // Fresh sessions: every request starts from an empty cache, as a cold request would.
-        auto large = pair.large->NewSession();
-        auto small = pair.small->NewSession();
-        const PolicyResult result =
-            MakePolicy(name, large.get(), small.get(), options)->Run(prompt, sampling, flags.max_tokens);
+        const PolicyResult result = pair.NewPolicy(name).policy->Run(prompt, sampling, flags.max_tokens);
         runs.push_back(Measure(name, static_cast<int>(p), result,
                                GradeOutput(result.text, problems[p]).correct));
         char note[96];
@@ -149,7 +144,7 @@ CommandMain SetupBench(CLI::App* sub) {
   sub->add_option("-n,--max-tokens", flags->max_tokens, "Token budget per request")->capture_default_str();
   AddDatasetFlags(sub, &flags->data);
   AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
-  AddPolicyFlags(sub, &flags->policy_flags);
+  AddPolicyFlags(sub, &flags->policy_options);
   AddSamplingFlags(sub, &flags->sampling);
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print JSON {policies: [...]} instead of a table");

@@ -49,6 +49,10 @@ struct CommandRegistration {
 inline int RunReportingErrors(const CommandMain& run) {
   try {
     return run();
+  } catch (const ContextOverflow& e) {
+    // The engine speaks of the context window; the flag that sizes it is the CLI's.
+    std::fprintf(stderr, "relaygen: error: %s (raise -c/--ctx-size)\n", e.what());
+    return 1;
   } catch (const Error& e) {
     std::fprintf(stderr, "relaygen: error: %s\n", e.what());
     return 1;

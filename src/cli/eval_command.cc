@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/opened_pair.h"
 #include "eval/dataset.h"
 #include "eval/grader.h"
 #include "eval/run_store.h"
@@ -29,7 +30,7 @@ struct EvalFlags {
   int max_tokens = 4096;
   DatasetOptions data;
   PairFlags pair;
-  PolicyFlags policy_flags;
+  PolicyOptions policy_options;
   Sampling sampling;
   LlamaOptions engine;
 };
@@ -85,15 +86,14 @@ int RunEval(const EvalFlags& flags) {
                  writer.torn_bytes());
   }
 
-  OpenedPair pair;
-  std::unique_ptr<Session> large, small;
-  std::unique_ptr<Policy> policy;
+  // One policy on one pair of sessions for the whole run: each request reuses what the sessions
+  // hold (the prompt's shared prefix).
+  std::unique_ptr<OpenedPair> pair;
+  SessionPolicy run;
   if (!oracle) {
-    pair = OpenPair(flags.pair, flags.engine, {flags.policy});
-    if (pair.large) large = pair.large->NewSession();
-    if (pair.small) small = pair.small->NewSession();
-    policy = MakePolicy(flags.policy, large.get(), small.get(),
-                        MakePolicyOptions(flags.policy_flags, {flags.policy}, flags.pair.profile));
+    pair = std::make_unique<OpenedPair>(flags.pair, flags.engine, std::vector<std::string>{flags.policy},
+                                        flags.policy_options);
+    run = pair->NewPolicy(flags.policy);
   }
 
   const int total = static_cast<int>(problems.size()) * flags.samples;
@@ -118,8 +118,8 @@ int RunEval(const EvalFlags& flags) {
       } else {
         Sampling sampling = flags.sampling;
         sampling.seed = RequestSeed(flags.sampling.seed, problem.id, sample);
-        const std::string prompt = pair.chat_model().RenderChat({{"user", problem.prompt}});
-        const PolicyResult result = policy->Run(prompt, sampling, flags.max_tokens);
+        const std::string prompt = pair->chat_model().RenderChat({{"user", problem.prompt}});
+        const PolicyResult result = run.policy->Run(prompt, sampling, flags.max_tokens);
         record = MakeRecord(problem, flags.policy, sample, result.text, GradeOutput(result.text, problem));
         const RunStats& s = result.stats;
         record.large_tokens = s.large_tokens;
@@ -168,7 +168,7 @@ CommandMain SetupEval(CLI::App* sub) {
   sub->add_option("-n,--max-tokens", flags->max_tokens, "Token budget per request")->capture_default_str();
   AddDatasetFlags(sub, &flags->data);
   AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
-  AddPolicyFlags(sub, &flags->policy_flags);
+  AddPolicyFlags(sub, &flags->policy_options);
   AddSamplingFlags(sub, &flags->sampling);
   AddEngineFlags(sub, &flags->engine);
   return [flags] { return RunEval(*flags); };

@@ -77,49 +77,29 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {
   }
 }
 
-void AddPolicyFlags(CLI::App* app, PolicyFlags* flags) {
-  app->add_flag("--raw-handoff", flags->raw_handoff,
+void AddPolicyFlags(CLI::App* app, PolicyOptions* options) {
+  app->add_flag("--raw-handoff", options->relay.raw_handoff,
                 "Hand over text as the reference does: no token healing after a cue ending in a space");
-  app->add_flag("--no-prefill-ahead", flags->no_prefill_ahead,
-                "The idle model does not read along while the other writes: each handoff prefills all "
+  app->add_flag("--no-prefill-ahead{false}", options->relay.prefill_ahead,
+                "No prefill ahead: the idle model does not prefill while the other writes, so each handoff prefills all "
                 "the text it has not seen, as the reference does");
-  app->add_flag("--substring-match", flags->substring_match,
-                "Cues fire inside words too, as the reference's plain stop strings (`Now` in `Nowhere`)");
-  app->add_option("--spec-config", flags->spec_config, "spec-thinking settings (JSON; see docs/relay.md)");
-  app->add_option("--router-threshold", flags->router_threshold,
+  app->add_flag_callback(
+      "--substring-match", [options] { options->relay.match = CueMatch::kSubstring; },
+      "Cues fire inside words too, as the reference's plain stop strings (`Now` in `Nowhere`)");
+  app->add_option_function<std::string>(
+      "--spec-config",
+      [options](const std::string& path) {
+        try {
+          options->spec_thinking = LoadSpecThinkingConfig(path);
+        } catch (const Error& e) {
+          throw CLI::ValidationError("--spec-config", e.what());
+        }
+      },
+      "spec-thinking settings (JSON; see docs/relay.md)");
+  app->add_option("--router-threshold", options->token_router.threshold,
                   "token-router: the large model writes a token when the small model's top-2 margin is below this")
       ->capture_default_str()
       ->check(CLI::Range(0.0f, 1.0f));
-}
-
-PolicyOptions MakePolicyOptions(const PolicyFlags& flags, const std::vector<std::string>& policies,
-                                const std::string& profile_path) {
-  PolicyOptions options;
-  options.raw_handoff = flags.raw_handoff;
-  options.prefill_ahead = !flags.no_prefill_ahead;
-  options.match = flags.substring_match ? CueMatch::kSubstring : CueMatch::kWordBoundary;
-  options.token_router.threshold = flags.router_threshold;
-  if (!flags.spec_config.empty()) options.spec_thinking = LoadSpecThinkingConfig(flags.spec_config);
-  for (const std::string& policy : policies) {
-    if (!PolicyUsesProfile(policy)) continue;
-    options.cues = LoadCueProfile(profile_path).Selected();
-    if (options.cues.empty()) throw Error("cue profile " + profile_path + " selects no cues");
-    break;
-  }
-  return options;
-}
-
-OpenedPair OpenPair(const PairFlags& flags, const LlamaOptions& options,
-                    const std::vector<std::string>& policies) {
-  bool need_large = false, need_small = false;
-  for (const std::string& policy : policies) {
-    need_large |= PolicyUsesLarge(policy);
-    need_small |= PolicyUsesSmall(policy);
-  }
-  OpenedPair pair;
-  if (need_large) pair.large = LlamaModel::Open(flags.large, options);
-  if (need_small) pair.small = LlamaModel::Open(flags.small, options);
-  return pair;
 }
 
 void AddPromptFlags(CLI::App* app, PromptFlags* flags) {
@@ -128,6 +108,15 @@ void AddPromptFlags(CLI::App* app, PromptFlags* flags) {
   p->excludes(f);
   app->add_flag("--raw", flags->raw,
                 "Use the prompt as is; by default it is a user turn rendered with the model's chat template");
+}
+
+std::string RenderPrompt(const Model& model, const PromptFlags& flags, const std::string& user_text) {
+  if (flags.raw) return user_text;
+  try {
+    return model.RenderChat({{"user", user_text}});
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + "; pass --raw and a fully formatted prompt");
+  }
 }
 
 std::string ReadPrompt(const PromptFlags& flags) {

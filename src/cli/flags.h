@@ -31,28 +31,10 @@ struct PairFlags {
 };
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
 
-// --raw-handoff --no-prefill-ahead --substring-match --spec-config --router-threshold: how the policies behave.
-struct PolicyFlags {
-  bool raw_handoff = false;
-  bool no_prefill_ahead = false;
-  bool substring_match = false;
-  std::string spec_config;
-  float router_threshold = TokenRouterOptions{}.threshold;
-};
-void AddPolicyFlags(CLI::App* app, PolicyFlags* flags);
-// The options for running `policies`; reads the cue profile only if one of them needs it.
-PolicyOptions MakePolicyOptions(const PolicyFlags& flags, const std::vector<std::string>& policies,
-                                const std::string& profile_path);
-
-// The models some policies need, opened once. The chat template comes from the large model when
-// it is loaded (a pair shares one template family), else from the small one.
-struct OpenedPair {
-  std::unique_ptr<LlamaModel> large;
-  std::unique_ptr<LlamaModel> small;
-  const Model& chat_model() const { return large ? *large : *small; }
-};
-OpenedPair OpenPair(const PairFlags& flags, const LlamaOptions& options,
-                    const std::vector<std::string>& policies);
+// --raw-handoff --no-prefill-ahead --substring-match --spec-config --router-threshold: how the
+// policies behave, written straight into `options` (their defaults are the options' own). The
+// relay's cues come from the cue profile (cli/opened_pair.h).
+void AddPolicyFlags(CLI::App* app, PolicyOptions* options);
 
 // The prompt from -p TEXT or -f FILE (exactly one), checked for valid UTF-8.
 struct PromptFlags {
@@ -62,6 +44,8 @@ struct PromptFlags {
 };
 void AddPromptFlags(CLI::App* app, PromptFlags* flags);
 std::string ReadPrompt(const PromptFlags& flags);
+// `user_text` as is with --raw, else as a user turn in `model`'s chat template.
+std::string RenderPrompt(const Model& model, const PromptFlags& flags, const std::string& user_text);
 
 // --data-dir --data-seed --gpqa-fixed-order --prompt-style: where a dataset is read from and how
 // its problems are shown to the model.

@@ -39,7 +39,7 @@ int RunGenerate(const GenerateFlags& flags) {
   const std::string user_text = ReadPrompt(flags.prompt);
 
   auto model = LlamaModel::Open(flags.model, flags.engine);
-  const std::string prompt = flags.prompt.raw ? user_text : model->RenderChat({{"user", user_text}});
+  const std::string prompt = RenderPrompt(*model, flags.prompt, user_text);
   auto session = model->NewSession();
   TextCallback stream;
   if (!flags.json) {

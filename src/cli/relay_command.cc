@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/opened_pair.h"
 #include "engine/llama_engine.h"
 #include "relay/policy_factory.h"
 #include "relay/policy_json.h"
@@ -25,21 +26,16 @@ struct RelayFlags {
   LlamaOptions engine;
   int max_tokens = 4096;
   std::string policy = "relay";
-  PolicyFlags policy_flags;
+  PolicyOptions policy_options;
   bool json = false;
 };
 
 int RunRelay(const RelayFlags& flags) {
   if (flags.max_tokens <= 0) throw Error("--max-tokens must be positive");
   const std::string user_text = ReadPrompt(flags.prompt);
-  const PolicyOptions options = MakePolicyOptions(flags.policy_flags, {flags.policy}, flags.pair.profile);
-  OpenedPair pair = OpenPair(flags.pair, flags.engine, {flags.policy});
-  std::unique_ptr<Session> large_session, small_session;
-  if (pair.large) large_session = pair.large->NewSession();
-  if (pair.small) small_session = pair.small->NewSession();
-  const std::string prompt =
-      flags.prompt.raw ? user_text : pair.chat_model().RenderChat({{"user", user_text}});
-  auto policy = MakePolicy(flags.policy, large_session.get(), small_session.get(), options);
+  const OpenedPair pair(flags.pair, flags.engine, {flags.policy}, flags.policy_options);
+  const SessionPolicy run = pair.NewPolicy(flags.policy);
+  const std::string prompt = RenderPrompt(pair.chat_model(), flags.prompt, user_text);
 
   std::function<void(Writer, std::string_view)> on_text;
   const bool color = !flags.json && isatty(STDOUT_FILENO);
@@ -51,7 +47,7 @@ int RunRelay(const RelayFlags& flags) {
       std::fflush(stdout);
     };
   }
-  const PolicyResult result = policy->Run(prompt, flags.sampling, flags.max_tokens, on_text);
+  const PolicyResult result = run.policy->Run(prompt, flags.sampling, flags.max_tokens, on_text);
   if (flags.json) {
     std::printf("%s\n", PolicyResultToJson(flags.policy, result)
                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -81,7 +77,7 @@ CommandMain SetupRelay(CLI::App* sub) {
   sub->add_option("--policy", flags->policy, "Who writes what: " + names)
       ->capture_default_str()
       ->check(CLI::IsMember(PolicyNames()));
-  AddPolicyFlags(sub, &flags->policy_flags);
+  AddPolicyFlags(sub, &flags->policy_options);
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print one JSON object {text, answer, policy, stats, segments}");
   return [flags] { return RunRelay(*flags); };

@@ -59,7 +59,7 @@ TEST(RelayCommand, PrefillAheadChangesNoTextAndPrefillsEachTokenOnce) {
   // token, which the inline lookahead decodes as part of the large model's turn.
   EXPECT_EQ(a["handoff_prefill_tokens"].get<int>() + a["ahead_prefill_tokens"].get<int>(),
             b["handoff_prefill_tokens"].get<int>() + a["deferred_lookaheads"].get<int>());
-  // How much the follower reads before each handoff depends on how fast its thread runs (on a
+  // How much prefill ahead reads before each handoff depends on how fast its thread runs (on a
   // quiet machine all but the unfinished last word: 3 tokens per switch instead of 17, see
   // docs/benchmarks.md; under a parallel test run much less). What holds regardless: it read the
   // prompt and more, and it only ever takes work off the handoffs.

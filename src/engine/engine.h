@@ -76,7 +76,7 @@ struct SegmentRequest {
   // A word-boundary stop that matches at the very end of the text so far fires at once, with
   // Segment::lookahead_deferred set, instead of generating one more token to see whether a word
   // character follows. The caller settles it later with Session::ContinuesWord — off the critical
-  // path, while the other model of a relay already writes (relay/relay_controller.cc).
+  // path, e.g. while another model already continues the text.
   bool defer_lookahead = false;
 };
 
@@ -141,10 +141,10 @@ class Session {
                            const TextCallback& on_text = {}) = 0;
 
   // Evaluates `text`, the start of a transcript this session will continue later, so that the
-  // later Generate prefills only what follows it: the relay uses it to let the idle model read
-  // what the active one writes (relay/transcript_follower.h). Cached text that `text` is a prefix
-  // of is kept as it is. May be called from another thread than the other calls, never at the
-  // same time as them. Engines without a local cache keep the default, which does nothing.
+  // later Generate prefills only what follows it (e.g. text another party is still writing).
+  // Cached text that `text` is a prefix of is kept as it is. May be called from another thread
+  // than the other calls, never at the same time as them. Engines without a local cache keep the
+  // default, which does nothing.
   virtual PrefillResult Prefill(const std::string& text) {
     (void)text;
     return {};

@@ -120,8 +120,7 @@ LlamaModel::~LlamaModel() { llama_model_free(model_); }
 std::string LlamaModel::RenderChat(const std::vector<ChatMessage>& messages) const {
   const char* tmpl = llama_model_chat_template(model_, nullptr);
   if (tmpl == nullptr) {
-    throw Error("model '" + name_ + "' has no chat template in its GGUF metadata; pass --raw and a " +
-                "fully formatted prompt");
+    throw Error("model '" + name_ + "' has no chat template in its GGUF metadata");
   }
   std::vector<llama_chat_message> chat;
   for (const ChatMessage& m : messages) chat.push_back({m.role.c_str(), m.content.c_str()});
@@ -136,7 +135,7 @@ std::string LlamaModel::RenderChat(const std::vector<ChatMessage>& messages) con
   }
   if (n < 0) {
     throw Error("llama.cpp does not recognise the chat template of '" + name_ +
-                "' (llama_chat_apply_template supports a fixed list); pass --raw and a formatted prompt");
+                "' (llama_chat_apply_template supports a fixed list)");
   }
   out.resize(n);
   // llama_chat_apply_template does not run Jinja. Templates that open the reasoning block in the

@@ -6,13 +6,16 @@
 #include <gtest/gtest.h>
 #include <llama.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 #include "engine/llama_session.h"
 #include "test_models.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace relaygen {
 namespace {
@@ -143,9 +146,10 @@ TEST(LlamaEngine, StopCutKeepsCacheAndTranscriptInAgreement) {
   EXPECT_EQ(resumed.text, fresh.text);
 }
 
-// Margins by the definition: evaluate one token at a time with the C API and take p1 - p2.
+// Margins by the definition: evaluate one token at a time with the C API and take p1 - p2; also
+// the probability of each continuation token (`p_tokens`).
 std::vector<float> ReferenceMargins(const std::string& path, const std::vector<Token>& context,
-                                    const std::vector<Token>& continuation) {
+                                    const std::vector<Token>& continuation, std::vector<float>* p_tokens) {
   llama_model* model = llama_model_load_from_file(path.c_str(), llama_model_default_params());
   const int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
   llama_context_params cp = llama_context_default_params();
@@ -157,7 +161,9 @@ std::vector<float> ReferenceMargins(const std::string& path, const std::vector<T
   llama_decode(ctx, llama_batch_get_one(ctx_tokens.data(), ctx_tokens.size()));
   std::vector<float> margins;
   for (Token t : continuation) {
-    margins.push_back(TopTwoMargin(llama_get_logits_ith(ctx, -1), n_vocab, -1, nullptr));
+    float p = 0;
+    margins.push_back(TopTwoMargin(llama_get_logits_ith(ctx, -1), n_vocab, t, &p));
+    p_tokens->push_back(p);
     Token next = t;
     llama_decode(ctx, llama_batch_get_one(&next, 1));
   }
@@ -194,12 +200,14 @@ TEST(LlamaEngine, ScoreMarginsMatchOneTokenAtATimeReference) {
     spelled += s.piece;
   }
   EXPECT_EQ(spelled, continuation);
-  const std::vector<float> reference = ReferenceMargins(TestModelPath(), context_tokens, continuation_tokens);
+  std::vector<float> reference_p;
+  const std::vector<float> reference =
+      ReferenceMargins(TestModelPath(), context_tokens, continuation_tokens, &reference_p);
   for (size_t i = 0; i < big.tokens.size(); ++i) {
     EXPECT_NEAR(big.tokens[i].margin, reference[i], 1e-3) << i;
     EXPECT_NEAR(chunked.tokens[i].margin, reference[i], 1e-3) << i;
-    EXPECT_LE(big.tokens[i].p_token, big.tokens[i].margin + reference[i] + 1.0f);
-    EXPECT_GE(big.tokens[i].margin, 0.0f);
+    EXPECT_NEAR(big.tokens[i].p_token, reference_p[i], 1e-3) << i;
+    EXPECT_NEAR(chunked.tokens[i].p_token, reference_p[i], 1e-3) << i;
   }
   // The greedy part: each token was the top-1 of its distribution, so p(token) = p(top-1) > margin.
   for (size_t i = 0; i < 5; ++i) EXPECT_GE(big.tokens[i].p_token + 1e-6, big.tokens[i].margin);
@@ -227,15 +235,173 @@ TEST(LlamaEngine, TokenHealingConstrainsTheFirstToken) {
   EXPECT_EQ(seg.text[0], ' ');
 }
 
+// The text of each token of `tokens`, as the model spells it.
+std::vector<std::string> Pieces(const LlamaModel& model, const std::vector<Token>& tokens) {
+  const llama_vocab* vocab = llama_model_get_vocab(model.raw());
+  std::vector<std::string> pieces;
+  for (Token t : tokens) {
+    char buf[256];
+    const int n = llama_token_to_piece(vocab, t, buf, sizeof(buf), 0, true);
+    pieces.emplace_back(buf, std::max(n, 0));
+  }
+  return pieces;
+}
+
 TEST(LlamaEngine, MinTokensDelaysStops) {
   auto model = LlamaModel::Open(TestModelPath());
-  const Segment free_run = model->NewSession()->Generate(kPrompt, Greedy(30));
-  ASSERT_GE(free_run.tokens.size(), 10u);
-  SegmentRequest req = Greedy(30);
+  const Segment free_run = model->NewSession()->Generate(kPrompt, Greedy(40));
+  const std::vector<std::string> pieces = Pieces(*model, free_run.tokens);
+  // A one-byte stop that occurs in the first 9 tokens and again in a later one; where each token
+  // of the free run ends in its text.
+  std::vector<size_t> ends;
+  for (const std::string& piece : pieces) ends.push_back((ends.empty() ? 0 : ends.back()) + piece.size());
+  ASSERT_GE(ends.size(), 12u);
+  ASSERT_EQ(ends.back(), free_run.text.size());
+  const auto token_of = [&](size_t byte) {  // 1-based index of the token holding `byte`
+    return static_cast<int>(std::upper_bound(ends.begin(), ends.end(), byte) - ends.begin()) + 1;
+  };
+  std::string stop;
+  int early = 0, late = 0;
+  for (size_t i = 0; i < ends[8] && stop.empty(); ++i) {
+    const size_t again = free_run.text.find(free_run.text[i], ends[8]);
+    if (again == std::string::npos) continue;
+    stop = free_run.text.substr(i, 1);
+    early = token_of(free_run.text.find(stop));
+    late = token_of(again);
+  }
+  ASSERT_FALSE(stop.empty()) << free_run.text;
+  ASSERT_LT(early, 10);
+  ASSERT_GE(late, 10);
+
+  SegmentRequest req = Greedy(40);
+  req.stops = {Stop{stop, false, false}};
+  // Control: without min_tokens the stop fires in token `early`.
+  const Segment eager = model->NewSession()->Generate(kPrompt, req);
+  ASSERT_EQ(eager.stop_reason, StopReason::kStop);
+  EXPECT_EQ(static_cast<int>(eager.tokens.size()), early);
+  // With min_tokens 10 the early occurrence is ignored and the stop fires at the first occurrence
+  // that ends in token 10 or later.
   req.min_tokens = 10;
-  req.stops = {Stop{free_run.text.substr(0, 1), false, false}};  // matches in the first token
   const Segment seg = model->NewSession()->Generate(kPrompt, req);
-  EXPECT_GE(seg.tokens.size(), 10u);
+  ASSERT_EQ(seg.stop_reason, StopReason::kStop);
+  EXPECT_EQ(static_cast<int>(seg.tokens.size()), late);
+  EXPECT_EQ(seg.text, free_run.text.substr(0, free_run.text.find(stop, ends[8]) + 1));
+}
+
+// TopTwoMargin against probabilities worked out by hand: logits ln 1, ln 2, ln 3, ln 4 are the
+// distribution (0.1, 0.2, 0.3, 0.4) in any order.
+TEST(LlamaEngine, TopTwoMarginByHand) {
+  const float logits[] = {std::log(2.0f), std::log(4.0f), std::log(1.0f), std::log(3.0f)};
+  float p = -1;
+  EXPECT_NEAR(TopTwoMargin(logits, 4, 2, &p), 0.4f - 0.3f, 1e-6);
+  EXPECT_NEAR(p, 0.1f, 1e-6);
+  EXPECT_NEAR(TopTwoMargin(logits, 4, 1, &p), 0.1f, 1e-6);
+  EXPECT_NEAR(p, 0.4f, 1e-6);
+  // A shift of every logit changes nothing; without a token p is left alone.
+  const float shifted[] = {logits[0] + 100, logits[1] + 100, logits[2] + 100, logits[3] + 100};
+  p = -1;
+  EXPECT_NEAR(TopTwoMargin(shifted, 4, -1, &p), 0.1f, 1e-5);
+  EXPECT_EQ(p, -1);
+  // A tie for the top: margin 0. The first of two equal maxima, then a lower one.
+  const float tie[] = {5.0f, 5.0f, 0.0f};
+  EXPECT_NEAR(TopTwoMargin(tie, 3, -1, nullptr), 0.0f, 1e-6);
+  // The maximum last, after a rising run (the running second must move along).
+  const float rising[] = {std::log(1.0f), std::log(2.0f), std::log(7.0f)};
+  EXPECT_NEAR(TopTwoMargin(rising, 3, 0, &p), 0.7f - 0.2f, 1e-6);
+  EXPECT_NEAR(p, 0.1f, 1e-6);
+  // One entry: p(top-1) = 1 and there is no second.
+  const float one[] = {-3.0f};
+  EXPECT_NEAR(TopTwoMargin(one, 1, 0, &p), 1.0f, 1e-6);
+  EXPECT_NEAR(p, 1.0f, 1e-6);
+}
+
+// Counts llama.cpp's abort polls (one per graph node on the CPU backend) and aborts the decode
+// in flight once `abort_after` polls have passed (never when negative).
+struct AbortAfter {
+  long polls = 0;
+  long abort_after = -1;
+  static bool Callback(void* data) {
+    auto* self = static_cast<AbortAfter*>(data);
+    ++self->polls;
+    return self->abort_after >= 0 && self->polls > self->abort_after;
+  }
+};
+
+// A decode that fails part way (here: aborted in the middle of a long prefill) must not leave the
+// session believing it holds tokens the KV cache never received.
+TEST(LlamaEngine, FailedDecodeLeavesCacheAndBookkeepingInAgreement) {
+  LlamaOptions options;
+  options.n_batch = 16;  // the prompt is prefilled in many chunks
+  auto model = LlamaModel::Open(TestModelPath(), options);
+  std::string prompt = kPrompt;
+  for (int i = 0; i < 12; ++i) prompt += " Then we add " + std::to_string(7 * i + 3) + " apples.";
+  ASSERT_GT(LlamaSession(model.get()).CountTokens(prompt), 6 * options.n_batch);
+
+  // How many polls a whole prefill takes.
+  LlamaSession reference(model.get());
+  AbortAfter count;
+  llama_set_abort_callback(reference.raw_context(), AbortAfter::Callback, &count);
+  reference.Prefill(prompt);
+  ASSERT_GT(count.polls, 0) << "the backend never polls the abort callback";
+
+  LlamaSession session(model.get());
+  AbortAfter abort;
+  abort.abort_after = count.polls / 2;  // some chunks succeed, then one fails
+  llama_set_abort_callback(session.raw_context(), AbortAfter::Callback, &abort);
+  EXPECT_THROW(session.Generate(prompt, Greedy(8), {}), Error);
+  abort.abort_after = -1;
+
+  const Segment expected = reference.Generate(prompt, Greedy(8), {});
+  const Segment after_failure = session.Generate(prompt, Greedy(8), {});
+  EXPECT_EQ(after_failure.tokens, expected.tokens);
+  EXPECT_GT(after_failure.n_reused, 0) << "the chunks that did succeed are kept";
+  EXPECT_EQ(after_failure.n_reused + after_failure.n_prefilled, expected.n_reused + expected.n_prefilled);
+}
+
+// A callback that throws ends Generate with its exception; nothing leaks (the sampler: under
+// ASan's leak checker) and the session goes on as a fresh one would.
+TEST(LlamaEngine, ThrowingCallbackPropagatesAndTheSessionStaysUsable) {
+  auto model = LlamaModel::Open(TestModelPath());
+  auto session = model->NewSession();
+  SegmentRequest sampled = Greedy(20);
+  sampled.sampling.temperature = 0.8f;  // a sampler chain with several members
+  sampled.sampling.top_k = 20;
+  sampled.sampling.top_p = 0.9f;
+  int calls = 0;
+  EXPECT_THROW(session->Generate(kPrompt, sampled, [&](std::string_view) -> bool {
+    if (++calls == 3) throw std::runtime_error("consumer went away");
+    return true;
+  }), std::runtime_error);
+  EXPECT_EQ(calls, 3);
+  const Segment after = session->Generate(kPrompt, Greedy(12));
+  const Segment fresh = model->NewSession()->Generate(kPrompt, Greedy(12));
+  EXPECT_EQ(after.tokens, fresh.tokens);
+}
+
+// The callback's false cancels the segment at once: no more tokens, reason kLength.
+TEST(LlamaEngine, CallbackReturningFalseCancels) {
+  auto model = LlamaModel::Open(TestModelPath());
+  const Segment free_run = model->NewSession()->Generate(kPrompt, Greedy(30));
+  ASSERT_GT(free_run.tokens.size(), 5u);
+  int calls = 0;
+  const Segment seg = model->NewSession()->Generate(kPrompt, Greedy(30), [&](std::string_view) {
+    return ++calls < 3;
+  });
+  EXPECT_EQ(seg.stop_reason, StopReason::kLength);
+  // The callback runs whenever the text's complete UTF-8 prefix grows: the third time is here.
+  const std::vector<std::string> pieces = Pieces(*model, free_run.tokens);
+  std::string text;
+  size_t shown = 0, third = 0;
+  for (int seen = 0; seen < 3;) {
+    ASSERT_LT(third, pieces.size());
+    text += pieces[third++];
+    if (CompleteUtf8Prefix(text) > shown) {
+      shown = CompleteUtf8Prefix(text);
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seg.tokens.size(), third);
+  EXPECT_EQ(seg.text, text);
 }
 
 TEST(LlamaEngine, StreamedTextEqualsSegmentText) {

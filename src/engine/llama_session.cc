@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "engine/llama_engine.h"
-#include "engine/stop_matcher.h"
+#include "engine/segment_builder.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -45,8 +45,9 @@ float TopTwoMargin(const float* logits, int n_vocab, Token token, float* p_token
   return static_cast<float>(p1 - p2);
 }
 
-LlamaSession::LlamaSession(LlamaModel* model)
-    : model_(model), vocab_(llama_model_get_vocab(model->raw())) {
+namespace {
+
+llama_context* NewContext(LlamaModel* model) {
   const LlamaOptions& o = model->options();
   llama_context_params params = llama_context_default_params();
   params.n_ctx = static_cast<uint32_t>(o.n_ctx);
@@ -63,16 +64,25 @@ LlamaSession::LlamaSession(LlamaModel* model)
     params.type_k = GGML_TYPE_F32;
     params.type_v = GGML_TYPE_F32;
   }
-  ctx_ = llama_init_from_model(model->raw(), params);
-  if (ctx_ == nullptr) {
+  llama_context* ctx = llama_init_from_model(model->raw(), params);
+  if (ctx == nullptr) {
     throw Error("failed to create a llama.cpp context for '" + model->name() + "' (n_ctx " +
                 std::to_string(o.n_ctx) + "): out of memory?");
   }
+  return ctx;
 }
 
-LlamaSession::~LlamaSession() { llama_free(ctx_); }
+}  // namespace
 
-int LlamaSession::n_ctx() const { return static_cast<int>(llama_n_ctx(ctx_)); }
+LlamaSession::LlamaSession(LlamaModel* model)
+    : model_(model),
+      vocab_(llama_model_get_vocab(model->raw())),
+      ctx_(NewContext(model)),
+      batch_(model->options().n_batch) {}
+
+LlamaSession::~LlamaSession() = default;
+
+int LlamaSession::n_ctx() const { return static_cast<int>(llama_n_ctx(ctx_.get())); }
 
 std::vector<Token> LlamaSession::TokenizeValid(const std::string& text, bool add_special) const {
   if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() / 2)) {
@@ -159,25 +169,23 @@ bool LlamaSession::TokenizeExact(const std::string& text, bool add_special,
 
 void LlamaSession::Truncate(size_t n_keep) {
   if (n_keep == tokens_.size()) return;
-  llama_memory_seq_rm(llama_get_memory(ctx_), 0, static_cast<llama_pos>(n_keep), -1);
+  llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, static_cast<llama_pos>(n_keep), -1);
   tokens_.resize(n_keep);
   offsets_.resize(n_keep);
   text_.resize(n_keep == 0 ? 0 : offsets_.back());
   logits_ready_ = false;
 }
 
-void LlamaSession::Append(Token token, const std::string& piece) {
-  tokens_.push_back(token);
-  text_ += piece;
-  offsets_.push_back(text_.size());
-}
-
-void LlamaSession::Decode(const Token* tokens, int n, bool all_logits) {
-  const int n_batch = model_->options().n_batch;
+void LlamaSession::Decode(const std::vector<Token>& tokens, const std::vector<std::string>& pieces,
+                          bool all_logits) {
+  const int n = static_cast<int>(tokens.size());
+  const int n_batch = batch_.capacity();
+  if (all_logits && n > n_batch) throw Error("internal: all_logits decode larger than a batch");
+  logits_ready_ = false;
+  llama_batch& batch = batch_.get();
   for (int start = 0; start < n; start += n_batch) {
     const int count = std::min(n_batch, n - start);
-    llama_batch batch = llama_batch_init(count, 0, 1);
-    const llama_pos base = static_cast<llama_pos>(tokens_.size() - n + start);
+    const llama_pos base = static_cast<llama_pos>(tokens_.size());
     for (int i = 0; i < count; ++i) {
       batch.token[i] = tokens[start + i];
       batch.pos[i] = base + i;
@@ -186,14 +194,20 @@ void LlamaSession::Decode(const Token* tokens, int n, bool all_logits) {
       batch.logits[i] = all_logits || (start + i == n - 1);
     }
     batch.n_tokens = count;
-    const int rc = llama_decode(ctx_, batch);
-    llama_batch_free(batch);
+    const int rc = llama_decode(ctx_.get(), batch);
     if (rc != 0) {
-      logits_ready_ = false;
+      // llama.cpp may have kept part of the failed chunk (it removes only what it knows failed):
+      // cut the cache back to the tokens recorded as evaluated, so the next Sync sees the truth.
+      llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, base, -1);
       throw Error("llama_decode failed (code " + std::to_string(rc) + ") for '" + model_->name() + "'");
     }
+    for (int i = 0; i < count; ++i) {
+      tokens_.push_back(tokens[start + i]);
+      text_ += pieces[start + i];
+      offsets_.push_back(text_.size());
+    }
   }
-  logits_ready_ = true;
+  logits_ready_ = n > 0;
 }
 
 LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
@@ -221,7 +235,7 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
   const size_t total = keep + fresh.size();
   if (total + 1 > static_cast<size_t>(n_ctx())) {
     throw ContextOverflow("the prompt has " + std::to_string(total) + " tokens, more than the context of " +
-                          std::to_string(n_ctx()) + " allows (raise -c/--ctx-size)");
+                          std::to_string(n_ctx()) + " allows");
   }
   if (fresh.empty() && keep > 0 && !(keep == tokens_.size() && logits_ready_)) {
     // Nothing new, but no fresh logits for the last token: evaluate it again.
@@ -231,20 +245,23 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
   }
   if (fresh.empty() && keep == 0) throw Error("cannot generate from an empty prompt");
   Truncate(keep);
-  for (size_t i = 0; i < fresh.size(); ++i) {
-    tokens_.push_back(fresh[i]);
-    offsets_.push_back((offsets_.empty() ? 0 : offsets_.back()) + lengths[i]);
+  // The fresh tokens spell the text from the kept tokens' end; each one's bytes come from `text`.
+  std::vector<std::string> pieces;
+  size_t at = text_.size();
+  for (size_t length : lengths) {
+    pieces.push_back(text.substr(std::min(at, text.size()), length));
+    at += length;
   }
-  text_ = text.substr(0, offsets_.back());
-  if (!fresh.empty()) Decode(fresh.data(), static_cast<int>(fresh.size()), false);
+  if (!fresh.empty()) Decode(fresh, pieces, false);
   return {static_cast<int>(keep), static_cast<int>(fresh.size())};
 }
 
-llama_sampler* LlamaSession::MakeSampler(const Sampling& s) const {
-  llama_sampler* chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
+LlamaSession::SamplerPtr LlamaSession::MakeSampler(const Sampling& s) const {
+  SamplerPtr owner(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+  llama_sampler* chain = owner.get();
   if (s.temperature <= 0) {
     llama_sampler_chain_add(chain, llama_sampler_init_greedy());
-    return chain;
+    return owner;
   }
   if (s.top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(s.top_k));
   if (s.top_p < 1.0f) llama_sampler_chain_add(chain, llama_sampler_init_top_p(s.top_p, 1));
@@ -253,7 +270,7 @@ llama_sampler* LlamaSession::MakeSampler(const Sampling& s) const {
   // reproducible while consecutive segments do not replay the same random numbers.
   const uint64_t mixed = s.seed * 0x9E3779B97F4A7C15ull + tokens_.size();
   llama_sampler_chain_add(chain, llama_sampler_init_dist(static_cast<uint32_t>(mixed ^ (mixed >> 32))));
-  return chain;
+  return owner;
 }
 
 const std::vector<Token>& LlamaSession::TokensStartingWith(const std::string& prefix) {
@@ -274,11 +291,7 @@ const std::vector<Token>& LlamaSession::TokensStartingWith(const std::string& pr
 
 Segment LlamaSession::Generate(const std::string& transcript, const SegmentRequest& request,
                                const TextCallback& on_text) {
-  if (request.max_tokens <= 0) {
-    throw Error("max tokens must be positive (got " + std::to_string(request.max_tokens) + ")");
-  }
-  StopMatcher matcher(request.stops, request.min_tokens, transcript);
-  Segment seg;
+  SegmentBuilder builder(request, transcript, on_text);
   auto start = Clock::now();
   SyncStats sync;
   try {
@@ -286,72 +299,44 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
   } catch (const ContextOverflow&) {
     // Text written by the models themselves filled the window: a normal end, not an error.
     if (tokens_.empty() && text_.empty()) throw;  // a fresh session given a prompt that never fit
-    seg.context_full = true;
+    builder.ContextFull();
+    Segment seg = builder.Finish();
     seg.prefill_ms = MsSince(start);
     return seg;
   }
-  seg.n_reused = sync.reused;
-  seg.n_prefilled = sync.prefilled;
-  seg.prefill_ms = MsSince(start);
+  const double prefill_ms = MsSince(start);
 
   start = Clock::now();
-  llama_sampler* sampler = MakeSampler(request.sampling);
+  const SamplerPtr sampler = MakeSampler(request.sampling);
   const int n_vocab = llama_vocab_n_tokens(vocab_);
-  size_t emitted = 0;
-  bool done = false;
-  for (int i = 0; !done; ++i) {
+  std::vector<Token> one(1);
+  std::vector<std::string> piece(1);
+  for (int i = 0;; ++i) {
     if (tokens_.size() + 1 >= static_cast<size_t>(n_ctx())) {
-      seg.context_full = true;
+      builder.ContextFull();
       break;
     }
-    float* logits = llama_get_logits_ith(ctx_, -1);
-    if (request.want_margins) seg.margins.push_back(TopTwoMargin(logits, n_vocab, -1, nullptr));
+    float* logits = llama_get_logits_ith(ctx_.get(), -1);
+    const float margin = request.want_margins ? TopTwoMargin(logits, n_vocab, -1, nullptr) : 0.0f;
     if (i == 0 && !request.first_token_prefix.empty()) {
       // Token healing: only tokens that begin with the backed-off text may come first.
       std::vector<float> kept(n_vocab, -std::numeric_limits<float>::infinity());
       for (Token t : TokensStartingWith(request.first_token_prefix)) kept[t] = logits[t];
       std::copy(kept.begin(), kept.end(), logits);
     }
-    const Token token = llama_sampler_sample(sampler, ctx_, -1);
-    if (llama_vocab_is_eog(vocab_, token)) {
-      if (request.want_margins) seg.margins.pop_back();
-      const StopMatcher::Result r = matcher.Finish(true);
-      seg.stop_reason = r.fired ? StopReason::kStop : StopReason::kEndOfGeneration;
-      seg.stop_index = r.stop_index;
+    one[0] = llama_sampler_sample(sampler.get(), ctx_.get(), -1);
+    if (llama_vocab_is_eog(vocab_, one[0])) {
+      builder.EndOfGeneration();
       break;
     }
-    const std::string piece = Piece(token);
-    StopMatcher::Result r = matcher.Push(piece);
-    if (!r.fired && request.defer_lookahead && matcher.pending()) {
-      r = matcher.FirePending();
-      seg.lookahead_deferred = true;
-    }
-    if (r.fired) {
-      // The stop ends inside this token: cut the text there and never decode the token, so the
-      // cache holds exactly the kept text (the cut remainder is prefilled next time if needed).
-      if (!r.drop_token) seg.tokens.push_back(token);
-      else if (request.want_margins) seg.margins.pop_back();
-      seg.text = matcher.text().substr(0, r.cut);
-      seg.stop_reason = StopReason::kStop;
-      seg.stop_index = r.stop_index;
-      break;
-    }
-    seg.tokens.push_back(token);
-    const size_t safe = matcher.SafeLength();
-    if (on_text && safe > emitted) {
-      if (!on_text(std::string_view(matcher.text()).substr(emitted, safe - emitted))) done = true;
-      emitted = safe;
-    }
-    if (done || static_cast<int>(seg.tokens.size()) >= request.max_tokens) break;
-    Append(token, piece);
-    Decode(&token, 1, false);
+    piece[0] = Piece(one[0]);
+    if (!builder.Add(one[0], piece[0], margin)) break;
+    Decode(one, piece, false);
   }
-  llama_sampler_free(sampler);
-  if (seg.stop_reason != StopReason::kStop) {
-    if (seg.stop_reason == StopReason::kLength) matcher.Finish(false);
-    seg.text = matcher.text();
-  }
-  if (on_text && seg.text.size() > emitted) on_text(std::string_view(seg.text).substr(emitted));
+  Segment seg = builder.Finish();
+  seg.n_reused = sync.reused;
+  seg.n_prefilled = sync.prefilled;
+  seg.prefill_ms = prefill_ms;
   seg.decode_ms = MsSince(start);
   return seg;
 }
@@ -375,31 +360,30 @@ ScoreResult LlamaSession::Score(const std::string& context, const std::string& c
   result.n_prefilled = sync.prefilled;
   std::vector<Token> tokens = Tokenize(continuation, false);
   if (tokens_.size() + tokens.size() > static_cast<size_t>(n_ctx())) {
-    throw Error("context + continuation (" + std::to_string(tokens_.size() + tokens.size()) +
-                " tokens) exceed the context of " + std::to_string(n_ctx()) + " (raise -c)");
+    throw ContextOverflow("context + continuation (" + std::to_string(tokens_.size() + tokens.size()) +
+                          " tokens) exceed the context of " + std::to_string(n_ctx()));
   }
   const int n_vocab = llama_vocab_n_tokens(vocab_);
   // Logits that predict tokens[0] are those of the context's last token.
-  std::vector<float> prev(llama_get_logits_ith(ctx_, -1), llama_get_logits_ith(ctx_, -1) + n_vocab);
-  const int n_batch = model_->options().n_batch;
+  const float* context_logits = llama_get_logits_ith(ctx_.get(), -1);
+  std::vector<float> prev(context_logits, context_logits + n_vocab);
+  const int n_batch = batch_.capacity();
   for (size_t start_i = 0; start_i < tokens.size(); start_i += n_batch) {
     const size_t count = std::min(tokens.size() - start_i, static_cast<size_t>(n_batch));
+    const std::vector<Token> chunk(tokens.begin() + start_i, tokens.begin() + start_i + count);
     std::vector<std::string> pieces;
-    for (size_t j = 0; j < count; ++j) {
-      pieces.push_back(Piece(tokens[start_i + j]));
-      Append(tokens[start_i + j], pieces.back());
-    }
-    Decode(tokens.data() + start_i, static_cast<int>(count), /*all_logits=*/true);
+    for (Token t : chunk) pieces.push_back(Piece(t));
+    Decode(chunk, pieces, /*all_logits=*/true);
     for (size_t j = 0; j < count; ++j) {
       TokenScore score;
       score.token = tokens[start_i + j];
       score.piece = std::move(pieces[j]);
       // Row j-1 of this batch predicted token j; token 0 was predicted by the previous batch.
-      const float* row = j == 0 ? prev.data() : llama_get_logits_ith(ctx_, static_cast<int32_t>(j - 1));
+      const float* row = j == 0 ? prev.data() : llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(j - 1));
       score.margin = TopTwoMargin(row, n_vocab, score.token, &score.p_token);
       result.tokens.push_back(std::move(score));
     }
-    const float* last = llama_get_logits_ith(ctx_, static_cast<int32_t>(count - 1));
+    const float* last = llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(count - 1));
     prev.assign(last, last + n_vocab);
   }
   result.ms = MsSince(start);

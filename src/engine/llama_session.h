@@ -3,15 +3,14 @@
 #ifndef RELAYGEN_ENGINE_LLAMA_SESSION_H_
 #define RELAYGEN_ENGINE_LLAMA_SESSION_H_
 
+#include <llama.h>
+
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/engine.h"
-
-struct llama_context;
-struct llama_sampler;
-struct llama_vocab;
 
 namespace relaygen {
 
@@ -30,6 +29,10 @@ class LlamaSession : public Session {
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override;
 
+  // The llama.cpp context, for tests that need to reach below the session (e.g. to make a
+  // decode fail with llama_set_abort_callback).
+  llama_context* raw_context() const { return ctx_.get(); }
+
  private:
   struct SyncStats {
     int reused = 0;
@@ -47,16 +50,43 @@ class LlamaSession : public Session {
   bool TokenizeExact(const std::string& text, bool add_special, std::vector<Token>* tokens,
                      std::vector<size_t>* lengths) const;
   void Truncate(size_t n_keep);
-  void Append(Token token, const std::string& piece);
-  void Decode(const Token* tokens, int n, bool all_logits);
-  llama_sampler* MakeSampler(const Sampling& sampling) const;
+  // Evaluates `tokens` (spelling `pieces`) after the cached ones, in chunks of n_batch. A chunk is
+  // recorded in tokens_/offsets_/text_ only once llama_decode has accepted it, so after a failure
+  // (thrown as relaygen::Error) the bookkeeping and the KV cache still agree. With `all_logits`
+  // (at most one chunk) every token keeps its logits, else only the last one.
+  void Decode(const std::vector<Token>& tokens, const std::vector<std::string>& pieces, bool all_logits);
+  struct SamplerDeleter {
+    void operator()(llama_sampler* sampler) const { llama_sampler_free(sampler); }
+  };
+  using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+  SamplerPtr MakeSampler(const Sampling& sampling) const;
   const std::vector<Token>& TokensStartingWith(const std::string& prefix);
   int n_ctx() const;
 
+  struct ContextDeleter {
+    void operator()(llama_context* ctx) const { llama_free(ctx); }
+  };
+  // One llama_batch of n_batch tokens for every decode of the session, allocated once.
+  class Batch {
+   public:
+    explicit Batch(int capacity) : batch_(llama_batch_init(capacity, 0, 1)), capacity_(capacity) {}
+    ~Batch() { llama_batch_free(batch_); }
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    llama_batch& get() { return batch_; }
+    int capacity() const { return capacity_; }
+
+   private:
+    llama_batch batch_;
+    int capacity_;
+  };
+
   LlamaModel* model_;
   const llama_vocab* vocab_;
-  llama_context* ctx_;
-  // The cache: tokens_[i] ends at byte offsets_[i] of text_, and text_ is what they spell.
+  std::unique_ptr<llama_context, ContextDeleter> ctx_;
+  Batch batch_;
+  // The cache: tokens_[i] ends at byte offsets_[i] of text_, and text_ is what they spell. Only
+  // tokens llama_decode has accepted are here.
   std::vector<Token> tokens_;
   std::vector<size_t> offsets_;
   std::string text_;

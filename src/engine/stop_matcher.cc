@@ -13,27 +13,35 @@ bool IsWordByte(char c) {
          (u >= 'A' && u <= 'Z');
 }
 
+bool GluedBefore(std::string_view stop, char before) {
+  return before != '\0' && IsWordByte(stop.front()) && IsWordByte(before);
+}
+
+bool GluedAfter(std::string_view stop, char after) {
+  return after != '\0' && IsWordByte(stop.back()) && IsWordByte(after);
+}
+
 StopMatcher::StopMatcher(std::vector<Stop> stops, int min_tokens, std::string_view preceding)
     : stops_(std::move(stops)),
       min_tokens_(min_tokens),
       preceding_(preceding.empty() ? '\0' : preceding.back()) {
   for (const Stop& stop : stops_) {
-    if (stop.text.empty()) throw Error("empty stop string: every --stop needs at least one character");
+    if (stop.text.empty()) throw Error("empty stop string: a stop needs at least one character");
   }
 }
 
 bool StopMatcher::LeftBoundaryOk(const Candidate& c) const {
   const Stop& stop = stops_[c.stop_index];
-  if (!stop.word_boundary || !IsWordByte(stop.text.front())) return true;
-  const char before = c.start > 0 ? text_[c.start - 1] : preceding_;
-  return before == '\0' || !IsWordByte(before);
+  if (!stop.word_boundary) return true;
+  return !GluedBefore(stop.text, c.start > 0 ? text_[c.start - 1] : preceding_);
 }
 
 int StopMatcher::RightBoundary(const Candidate& c) const {
   const Stop& stop = stops_[c.stop_index];
-  if (!stop.word_boundary || !IsWordByte(stop.text.back())) return 1;
-  if (c.end == text_.size()) return -1;
-  return IsWordByte(text_[c.end]) ? 0 : 1;
+  if (!stop.word_boundary) return 1;
+  // At the end of the text: undecided if some next character could glue to the stop.
+  if (c.end == text_.size()) return GluedAfter(stop.text, 'a') ? -1 : 1;
+  return GluedAfter(stop.text, text_[c.end]) ? 0 : 1;
 }
 
 StopMatcher::Result StopMatcher::Scan(size_t old_len) {

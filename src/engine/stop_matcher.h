@@ -64,8 +64,16 @@ class StopMatcher {
   Candidate pending_match_;
 };
 
-// True for bytes that count as part of a word for Stop::word_boundary.
+// Stop::word_boundary's rule, in one place: whatever else looks for words as stops do (a search
+// over finished text, say) uses these, so that it finds exactly what a stop would fire on.
+//
+// True for bytes that count as part of a word.
 bool IsWordByte(char c);
+// Whether a match of `stop` (not empty) is glued to the word character `before` it / `after` it:
+// only a side where the stop itself begins / ends with a word character can be. '\0' stands for
+// no character (the text begins / ends there).
+bool GluedBefore(std::string_view stop, char before);
+bool GluedAfter(std::string_view stop, char after);
 
 }  // namespace relaygen
 

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <string>
 
 #include "eval/eval_test_util.h"
 #include "util/error.h"
@@ -167,7 +169,21 @@ TEST(RunStoreTest, SigkillThenResumeLosesAndDuplicatesNothing) {
     ::pause();  // never finish on its own: the parent kills it
     ::_exit(0);
   }
-  while (CountLines(path) < 25) ::usleep(500);
+  // Wait for 25 lines, while the child lives, for at most a minute (it needs 25 x 2 ms).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (CountLines(path) < 25) {
+    int early = 0;
+    const pid_t exited = ::waitpid(child, &early, WNOHANG);
+    ASSERT_EQ(exited, 0) << "the writer died before it was killed: "
+                         << (WIFEXITED(early) ? "exit code " + std::to_string(WEXITSTATUS(early))
+                                              : "signal " + std::to_string(WTERMSIG(early)));
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+      FAIL() << "the writer wrote " << CountLines(path) << " lines in a minute";
+    }
+    ::usleep(500);
+  }
   ASSERT_EQ(::kill(child, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);

@@ -118,7 +118,7 @@ TEST(PolicyFactoryTest, AllNamesAndErrors) {
   ScriptedSession large({"x"});
   ScriptedSession small({"y"});
   PolicyOptions o;
-  o.cues = {"Now"};
+  o.relay.cues = {"Now"};
   for (const std::string& name : PolicyNames()) {
     auto p = MakePolicy(name, &large, &small, o);
     EXPECT_EQ(p->name(), name);
@@ -139,7 +139,7 @@ TEST(PolicyFactoryTest, AllCuesUsesEveryCandidate) {
     ScriptedSession large({"a", " b", " c", " d", " e", " Hmm", ",", " f", "</think>", "<eos>"});
     ScriptedSession small({" g", ".", "1", "<eos>"});
     PolicyOptions o;
-    o.cues = {"Now"};
+    o.relay.cues = {"Now"};
     const PolicyResult r = MakePolicy(name, &large, &small, o)->Run(kPrompt, Sampling{}, 100);
     EXPECT_EQ(r.stats.switches_l_to_s, name == "all-cues" ? 1 : 0) << name;
   }

@@ -15,10 +15,10 @@ std::vector<size_t> FindCue(std::string_view text, std::string_view cue, CueMatc
   if (cue.empty()) return out;
   for (size_t pos = text.find(cue); pos != std::string_view::npos; pos = text.find(cue, pos + 1)) {
     if (match == CueMatch::kWordBoundary) {
-      // Same rule as Stop::word_boundary, so calibration measures exactly what the relay fires on.
+      // The rule of Stop::word_boundary itself, so calibration measures what the relay fires on.
       const size_t end = pos + cue.size();
-      if (IsWordByte(cue.front()) && pos > 0 && IsWordByte(text[pos - 1])) continue;
-      if (IsWordByte(cue.back()) && end < text.size() && IsWordByte(text[end])) continue;
+      if (GluedBefore(cue, pos > 0 ? text[pos - 1] : '\0')) continue;
+      if (GluedAfter(cue, end < text.size() ? text[end] : '\0')) continue;
     }
     out.push_back(pos);
   }

@@ -59,8 +59,17 @@ struct PolicyResult {
   std::vector<SegmentRecord> segments;
 };
 
+// What ends the reasoning block in the chat formats relaygen runs (Qwen3, DeepSeek-R1), and the
+// stop every policy watches for: it fires at once, even before min_tokens, and mid-token.
+extern const char kThinkEndTag[];  // "</think>"
+Stop ThinkEndStop();
+
 // The final answer: the text after the last `</think>` (empty when reasoning never ended).
 std::string AnswerText(const PolicyResult& result);
+
+// SegmentRecord::ended_by of a segment by how the engine ended it: "stop", or for segments that
+// did not end on a stop "eos", "budget" or "context" (the window filled up).
+std::string EndReason(const Segment& segment);
 
 // Runs one request. `prompt` is the full prompt text (already rendered with the chat template).
 // `on_text` (optional) receives the output as it is produced, with the writer of each piece.

@@ -4,6 +4,7 @@
 
 #include "relay/cue_profile.h"
 #include "relay/relay_controller.h"
+#include "relay/single_model_policy.h"
 #include "util/error.h"
 
 namespace relaygen {
@@ -34,18 +35,15 @@ std::unique_ptr<Policy> MakePolicy(const std::string& name, Session* large, Sess
   if (name == "spec-thinking") return std::make_unique<SpecThinkingPolicy>(large, small, options.spec_thinking);
   if (name == "token-router") return std::make_unique<TokenRouterPolicy>(large, small, options.token_router);
 
-  RelayOptions relay;
+  RelayOptions relay = options.relay;
   relay.name = name;
-  relay.match = options.match;
-  relay.raw_handoff = options.raw_handoff;
-  relay.prefill_ahead = options.prefill_ahead;
-  relay.min_large_tokens = options.min_large_tokens;
   if (name == "relay") {
-    if (options.cues.empty()) throw Error("policy relay needs switch cues (a cue profile with selected cues)");
-    relay.cues = options.cues;
+    if (relay.cues.empty()) throw Error("policy relay needs switch cues (a cue profile with selected cues)");
   } else if (name == "all-cues") {
     relay.cues = CandidateCues();
-  }  // answer-only: no cues
+  } else {
+    relay.cues.clear();  // answer-only
+  }
   return std::make_unique<RelayController>(large, small, std::move(relay));
 }
 

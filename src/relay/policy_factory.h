@@ -7,19 +7,19 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "relay/cue_regions.h"
 #include "relay/policy.h"
+#include "relay/relay_controller.h"
 #include "relay/spec_thinking.h"
 #include "relay/token_router.h"
 
 namespace relaygen {
 
+// How every policy behaves: the one struct the CLI's policy flags write into (cli/flags.h) and
+// MakePolicy hands on, each policy taking its own part as is. The defaults are the parts' own.
 struct PolicyOptions {
-  std::vector<std::string> cues;  // relay: the profile's selected cues
-  CueMatch match = CueMatch::kWordBoundary;
-  bool raw_handoff = false;
-  bool prefill_ahead = true;  // relay, all-cues, answer-only: see RelayOptions
-  int min_large_tokens = 5;
+  // relay, all-cues and answer-only. `cues` are the relay policy's (the cue profile's selected
+  // cues); MakePolicy sets `name`, and the cues of all-cues (every candidate) and answer-only (none).
+  RelayOptions relay;
   SpecThinkingConfig spec_thinking;
   TokenRouterOptions token_router;
 };

@@ -14,7 +14,7 @@
 #include "engine/engine.h"
 #include "relay/cue_regions.h"
 #include "relay/policy.h"
-#include "relay/transcript_follower.h"
+#include "relay/prefill_ahead.h"
 
 namespace relaygen {
 
@@ -27,8 +27,8 @@ struct RelayOptions {
   // small model's first token must supply it (token healing).
   bool raw_handoff = false;
   int min_large_tokens = 5;  // per L turn before a cue may stop it (the reference's min_tokens)
-  // The model not writing reads along on a worker thread (transcript_follower.h), so a handoff
-  // prefills only the last word or two. The reference prefills everything at the handoff.
+  // Prefill ahead (prefill_ahead.h): the model not writing prefills the text on a worker thread,
+  // so a handoff prefills only the last word or two. The reference prefills it all at the handoff.
   bool prefill_ahead = true;
 };
 
@@ -51,31 +51,27 @@ class RelayController : public Policy {
                    const std::function<void(Writer, std::string_view)>& on_text = {}) override;
 
  private:
+  // Where a run is. Reasoning alternates between mode L and mode S; an answer follows it.
+  enum class State {
+    kLarge,         // mode L: the large model writes until a cue (after min_large_tokens) or </think>
+    kLargeResumed,  // mode L again, after a deferred cue proved to be inside a word: the same turn
+                    // goes on, with no new minimum before a cue, in the same record
+    kSmall,         // mode S: the small model finishes the sentence a cue began
+    kSmallAfterDeferredCue,  // mode S while the large model still draws the cue's lookahead
+                             // token: the small model's text is held back, and withdrawn (its
+                             // generation cancelled) if the cue was inside a word
+    kReasoningLeftOpen,      // budget or end of generation ended the reasoning without </think>
+    kAnswer,        // the small model writes the answer
+    kDone,          // finished, or a context window is full
+  };
+
   Session* large_;
   Session* small_;
   RelayOptions options_;
   std::vector<Stop> large_stops_;
   std::vector<Stop> small_stops_;
-  std::unique_ptr<TranscriptFollower> follower_;  // the idle model reads along; null without prefill_ahead
+  std::unique_ptr<PrefillAhead> ahead_;  // null without options_.prefill_ahead
 };
-
-// One model writes everything: reasoning up to `</think>`, then the answer. Two segments so the
-// record separates them; the second costs no prefill beyond the held-back token.
-class SingleModelPolicy : public Policy {
- public:
-  SingleModelPolicy(std::string name, Session* session, Writer writer);
-  const std::string& name() const override { return name_; }
-  PolicyResult Run(const std::string& prompt, const Sampling& sampling, int max_tokens,
-                   const std::function<void(Writer, std::string_view)>& on_text = {}) override;
-
- private:
-  std::string name_;
-  Session* session_;
-  Writer writer_;
-};
-
-// "budget", "context", "eos" for segments that did not end on a stop.
-std::string EndReason(const Segment& segment);
 
 }  // namespace relaygen
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "relay/policy_test_util.h"
 #include "relay/scripted_session.h"
 #include "util/error.h"
@@ -324,6 +328,14 @@ TEST(RelayControllerTest, DeferredLookaheadInsideAWordResumesTheLargeTurn) {
   // model's turn continues in the same record.
   ScriptedSession large({"a", " b", " c", " d", " e", " Now", "here", " is", " fine", ".", "</think>", "<eos>"});
   ScriptedSession small({" small", " text", ".", "\n\nanswer", "<eos>"});
+  // The lookahead answers only once the small model draws its last token, which ends its sentence
+  // at once: the answer cannot cancel it, so exactly its 3 tokens are discarded.
+  std::promise<void> small_at_last_token;
+  std::shared_future<void> at_last = small_at_last_token.get_future().share();
+  small.set_before_token([&](size_t position) {
+    if (position == 2) small_at_last_token.set_value();
+  });
+  large.set_before_lookahead([at_last] { at_last.wait(); });
   Streamed streamed;
   const PolicyResult r = RunRelay(large, small, 100, Cues({"Now"}), &streamed);
   ASSERT_EQ(r.segments.size(), 2u);
@@ -343,35 +355,107 @@ TEST(RelayControllerTest, DeferredLookaheadInsideAWordResumesTheLargeTurn) {
   EXPECT_EQ(large.calls()[1].transcript, kPrompt + "a b c d e Now");
 }
 
+// The small model's turn is cancelled part way when the deferred lookahead says the cue was inside
+// a word: its callback returns false and it must stop there (the engine's contract), not write on.
+TEST(RelayControllerTest, DeferredLookaheadInsideAWordCancelsTheSmallModel) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now", "here", " is", " fine", ".", "</think>", "<eos>"});
+  std::vector<ScriptedToken> small_tape(1000, ScriptedToken(" w"));
+  small_tape.push_back(".");
+  ScriptedSession small(small_tape);
+  // A slow small model in its sentence: the lookahead, answered at once on the worker thread,
+  // arrives while it writes (after a millisecond or so; the 1000 tokens would take a second).
+  small.set_before_token([&small](size_t) {
+    if (small.calls().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  Streamed streamed;
+  const PolicyResult r = RunRelay(large, small, 5000, Cues({"Now"}), &streamed);
+  ASSERT_GE(small.calls().size(), 1u);
+  const Segment& cancelled = small.calls()[0].segment;
+  EXPECT_EQ(cancelled.stop_reason, StopReason::kLength) << "the small model was not cancelled";
+  EXPECT_GE(cancelled.tokens.size(), 1u);
+  EXPECT_LT(cancelled.tokens.size(), 1000u) << "the small model wrote on after the cancel";
+  EXPECT_EQ(r.stats.discarded_tokens, static_cast<int>(cancelled.tokens.size()));
+  ASSERT_GE(r.segments.size(), 1u);
+  EXPECT_EQ(r.segments[0].writer, Writer::kLarge);
+  EXPECT_EQ(r.segments[0].text, "a b c d e Nowhere is fine.</think>");
+  EXPECT_EQ(r.stats.switches_l_to_s, 0);
+  EXPECT_EQ(r.stats.deferred_lookaheads, 1);
+  EXPECT_EQ(streamed.large_text, "a b c d e Nowhere is fine.</think>");
+  // The cancelled text was never shown; what the small model wrote afterwards is the answer.
+  EXPECT_EQ(streamed.small_text, r.text.substr(r.segments[0].text.size()));
+  EXPECT_EQ(large.calls()[1].transcript, kPrompt + "a b c d e Now");
+}
+
+// Models may write bytes that are not UTF-8 (a byte token on its own); the transcript is bytes and
+// the relay carries them through like any text.
+TEST(RelayControllerTest, BytesThatAreNotUtf8PassThrough) {
+  ScriptedSession large({"a", " b", " c", " d", " e", " Now,", " \xE2\x82", "\xAC", " x", "</think>", "<eos>"});
+  ScriptedSession small({" \xFF", " y", ".", "\n\n\xC3", "<eos>"});
+  Streamed streamed;
+  const PolicyResult r = RunRelay(large, small, 100, Cues({"Now,"}), &streamed);
+  EXPECT_EQ(r.text, "a b c d e Now, \xFF y. \xE2\x82\xAC x</think>\n\n\xC3");
+  EXPECT_EQ(streamed.small_text, " \xFF y.\n\n\xC3");
+  EXPECT_EQ(large.calls()[1].transcript, kPrompt + "a b c d e Now, \xFF y.");
+}
+
+// A session whose background prefill fails as an engine fails (not a full window).
+class BrokenPrefillSession : public ScriptedSession {
+ public:
+  BrokenPrefillSession(std::vector<ScriptedToken> tape, bool window_full)
+      : ScriptedSession(std::move(tape)), window_full_(window_full) {}
+  PrefillResult Prefill(const std::string&) override {
+    if (!attempted_) {
+      attempted_ = true;
+      attempt_.set_value();
+    }
+    if (window_full_) throw ContextOverflow("scripted: window full");
+    throw Error("llama_decode failed (code -3)");
+  }
+  // Makes `writer` wait, before its `position`-th token, until this session's prefill ran.
+  void HoldUntilPrefill(ScriptedSession* writer, size_t position) {
+    std::shared_future<void> attempted = attempt_.get_future().share();
+    writer->set_before_token([attempted, position](size_t at) {
+      if (at == position) attempted.wait();
+    });
+  }
+
+ private:
+  bool window_full_;
+  bool attempted_ = false;
+  std::promise<void> attempt_;
+};
+
+TEST(RelayControllerTest, AFailureOfTheReaderAlongFailsTheRun) {
+  const std::vector<ScriptedToken> large_tape = {"<think>\n", "We", " have", " 3", " apples", ".", " Now", " X",
+                                                 " we", " are", " done", ".", "</think>", "<eos>"};
+  const std::vector<ScriptedToken> small_tape = {" we", " add", " 2", ".", "\n\n5", "<eos>"};
+  {
+    ScriptedSession large(large_tape);
+    BrokenPrefillSession small(small_tape, /*window_full=*/false);
+    small.HoldUntilPrefill(&large, 3);
+    RelayController relay(&large, &small, Cues({"Now"}));
+    try {
+      relay.Run(kPrompt, Sampling{}, 100);
+      FAIL() << "the background error was swallowed";
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.what(), "llama_decode failed (code -3)");
+    }
+  }
+  {
+    // A full window is no error: the relay handles it where the writer meets it.
+    ScriptedSession large(large_tape);
+    BrokenPrefillSession small(small_tape, /*window_full=*/true);
+    small.HoldUntilPrefill(&large, 3);
+    const PolicyResult r = RunRelay(large, small, 100, Cues({"Now"}));
+    EXPECT_EQ(r.text, "<think>\nWe have 3 apples. Now we add 2. X we are done.</think>\n\n5");
+  }
+}
+
 TEST(RelayControllerTest, RejectsNonPositiveBudget) {
   ScriptedSession large({"a"});
   ScriptedSession small({"b"});
   RelayController relay(&large, &small, Cues({"Now"}));
   EXPECT_THROW(relay.Run(kPrompt, Sampling{}, 0), Error);
-}
-
-TEST(SingleModelPolicyTest, ReasoningThenAnswerOnOneModel) {
-  ScriptedSession model({"<think>\n", "Now", " x", ".", "</think>", "\n\n", "4", "<eos>"});
-  SingleModelPolicy policy("large", &model, Writer::kLarge);
-  const PolicyResult r = policy.Run(kPrompt, Sampling{}, 100);
-  ExpectRunInvariants(r);
-  ASSERT_EQ(r.segments.size(), 2u);
-  EXPECT_FALSE(r.segments[0].answer);
-  EXPECT_TRUE(r.segments[1].answer);
-  EXPECT_EQ(r.segments[1].writer, Writer::kLarge);
-  EXPECT_EQ(r.text, "<think>\nNow x.</think>\n\n4");
-  EXPECT_EQ(r.stats.large_tokens, 7);
-  EXPECT_DOUBLE_EQ(r.stats.large_utilization, 1.0);
-  EXPECT_EQ(r.stats.switches_l_to_s + r.stats.switches_s_to_l, 0);
-}
-
-TEST(SingleModelPolicyTest, BudgetEndsReasoningWithoutForcing) {
-  ScriptedSession model({"a", " b", " c", "<eos>"});
-  SingleModelPolicy policy("small", &model, Writer::kSmall);
-  const PolicyResult r = policy.Run(kPrompt, Sampling{}, 2);
-  EXPECT_EQ(r.text, "a b");
-  EXPECT_EQ(r.stats.small_tokens, 2);
-  EXPECT_DOUBLE_EQ(r.stats.large_utilization, 0.0);
 }
 
 }  // namespace

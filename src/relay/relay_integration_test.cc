@@ -138,7 +138,7 @@ TEST_F(RelayIntegrationTest, EachHandoffPrefillsOnlyUnseenText) {
 }
 
 TEST_F(RelayIntegrationTest, PrefillAheadChangesNothingButWhenTokensArePrefilled) {
-  // The idle model reads along in pieces that end at split points, so it ends up with the same
+  // Prefill ahead fills the idle model in pieces that end at split points, so it ends up with the same
   // tokens as prefilling everything at the handoff: the same greedy text, each token prefilled
   // once.
   RelayOptions ahead = Options();
@@ -186,7 +186,7 @@ TEST_F(RelayIntegrationTest, EveryPolicyRuns) {
   auto large = large_model_->NewSession();
   auto small = small_model_->NewSession();
   PolicyOptions o;
-  o.cues = {"e"};
+  o.relay.cues = {"e"};
   for (const std::string& name : PolicyNames()) {
     const PolicyResult r = MakePolicy(name, large.get(), small.get(), o)->Run(kPrompt, Sampling{}, 24);
     EXPECT_LE(r.stats.large_tokens + r.stats.small_tokens, 24) << name;

@@ -12,7 +12,7 @@
 
 #include "engine/engine.h"
 #include "relay/policy.h"
-#include "relay/transcript_follower.h"
+#include "relay/prefill_ahead.h"
 
 namespace relaygen {
 
@@ -57,7 +57,7 @@ class RunRecorder {
   void AddDiscarded(int tokens) { result_.stats.discarded_tokens += tokens; }
 
   // Background prefill an idle model did while the other one wrote (prefill ahead).
-  void AddAheadPrefill(const FollowStats& stats) {
+  void AddAheadPrefill(const PrefillAheadStats& stats) {
     result_.stats.ahead_prefill_tokens += stats.tokens;
     result_.stats.ahead_prefill_ms += stats.ms;
     result_.stats.deferred_lookaheads += stats.lookaheads;

@@ -4,9 +4,9 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "engine/segment_builder.h"
 #include "engine/stop_matcher.h"
 #include "util/error.h"
-#include "util/utf8.h"
 
 namespace relaygen {
 
@@ -40,88 +40,55 @@ int ScriptedSession::CountTokens(const std::string& text) const {
 
 Segment ScriptedSession::Generate(const std::string& transcript, const SegmentRequest& request,
                                   const TextCallback& on_text) {
-  if (request.max_tokens <= 0) throw Error("max_tokens must be positive");
-  if (!IsValidUtf8(transcript)) throw Error("transcript is not valid UTF-8");
-  Segment seg;
+  // The same builder as LlamaSession: stops, budget, margins and streaming follow the engine's
+  // contract by construction. The transcript is bytes, as for the real engine.
+  SegmentBuilder builder(request, transcript, on_text);
   size_t common = 0;
   while (common < cached_.size() && common < transcript.size() && cached_[common] == transcript[common]) {
     ++common;
   }
-  seg.n_reused = CountTokens(transcript.substr(0, common));
-  seg.n_prefilled = CountTokens(transcript.substr(common));
+  const int n_reused = CountTokens(transcript.substr(0, common));
+  const int n_prefilled = CountTokens(transcript.substr(common));
   if (CountTokens(transcript) >= context_tokens_) {
     if (cached_.empty()) throw ContextOverflow("scripted: the transcript does not fit the context");
-    seg.context_full = true;
-    seg.n_prefilled = 0;
+    builder.ContextFull();
+    Segment seg = builder.Finish();
+    seg.n_reused = n_reused;
     calls_.push_back({transcript, request, seg});
     return seg;
   }
-
   if (!request.first_token_prefix.empty() && pos_ < tape_.size() &&
       tape_[pos_].text.compare(0, request.first_token_prefix.size(), request.first_token_prefix) != 0) {
     throw std::logic_error("scripted token '" + tape_[pos_].text + "' does not begin with the prefix '" +
                            request.first_token_prefix + "'");
   }
-  size_t max_stop = 0;
-  for (const Stop& s : request.stops) max_stop = std::max(max_stop, s.text.size());
-
-  StopMatcher matcher(request.stops, request.min_tokens, transcript);
-  size_t emitted = 0;
-  int n = 0;
-  bool done = false;
-  while (!done) {
-    if (n == request.max_tokens) {
-      matcher.Finish(false);
-      seg.stop_reason = StopReason::kLength;
-      seg.text = matcher.text();
-      break;
-    }
+  bool sampled_last = false;  // the loop ended on a sampled token, not end of generation
+  for (;;) {
     if (pos_ >= tape_.size() || tape_[pos_].text == kEos) {
       if (pos_ < tape_.size()) ++pos_;
-      const auto r = matcher.Finish(true);
-      seg.text = matcher.text();
-      if (r.fired) {
-        seg.stop_reason = StopReason::kStop;
-        seg.stop_index = r.stop_index;
-        seg.text.resize(r.cut);
-      } else {
-        seg.stop_reason = StopReason::kEndOfGeneration;
-      }
+      builder.EndOfGeneration();
       break;
     }
+    if (before_token_) before_token_(pos_);
     const ScriptedToken& tok = tape_[pos_++];
-    ++n;
-    auto r = matcher.Push(tok.text);
-    if (!r.fired && request.defer_lookahead && matcher.pending()) {
-      r = matcher.FirePending();
-      seg.lookahead_deferred = true;
-    }
-    if (r.fired && r.drop_token) {
-      --pos_;  // the lookahead token is not kept: the next call produces it again
-    } else {
-      seg.tokens.push_back(static_cast<Token>(pos_));
-      if (request.want_margins) seg.margins.push_back(tok.margin);
-    }
-    if (r.fired) {
-      seg.stop_reason = StopReason::kStop;
-      seg.stop_index = r.stop_index;
-      seg.text = matcher.text().substr(0, r.cut);
-      done = true;
-    } else if (on_text) {
-      // Stream what can no longer be part of a stop match (conservatively).
-      const size_t safe = matcher.text().size() > max_stop ? matcher.text().size() - max_stop : 0;
-      if (safe > emitted) {
-        on_text(std::string_view(matcher.text()).substr(emitted, safe - emitted));
-        emitted = safe;
-      }
+    // Token ids are tape positions (1-based), so the tokens of a segment show where they came from.
+    if (!builder.Add(static_cast<Token>(pos_), tok.text, tok.margin)) {
+      sampled_last = true;
+      break;
     }
   }
+  Segment seg = builder.Finish();
+  // A token drawn only as a word-boundary lookahead is not kept: the next call produces it again.
+  if (sampled_last && (seg.tokens.empty() || seg.tokens.back() != static_cast<Token>(pos_))) --pos_;
+  seg.n_reused = n_reused;
+  seg.n_prefilled = n_prefilled;
   cached_ = transcript + seg.text;
   calls_.push_back({transcript, request, seg});
   return seg;
 }
 
 LookaheadResult ScriptedSession::ContinuesWord(const std::string& transcript, const Sampling&) {
+  if (before_lookahead_) before_lookahead_();
   LookaheadResult result;
   result.n_prefilled = CountTokens(transcript.substr(std::min(cached_.size(), transcript.size())));
   const bool eos = pos_ >= tape_.size() || tape_[pos_].text == kEos;

@@ -1,6 +1,7 @@
 // A scripted engine for tests of the policy layer: a Session that emits the tokens of a tape in
-// order, with the real stop semantics (it runs the engine's StopMatcher), min_tokens, max_tokens,
-// token-healing prefixes and margins. No model, so state-machine tests are exact and instant.
+// order. It generates through the engine's own SegmentBuilder, so stops, min_tokens, max_tokens,
+// margins, streaming and cancellation (the TextCallback contract) are the real engine's; token
+// healing prefixes are checked. No model, so state-machine tests are exact and instant.
 #ifndef RELAYGEN_RELAY_SCRIPTED_SESSION_H_
 #define RELAYGEN_RELAY_SCRIPTED_SESSION_H_
 
@@ -54,6 +55,12 @@ class ScriptedSession : public Session {
                                        const std::string& piece)>;
   void set_margin_fn(MarginFn fn) { margin_fn_ = std::move(fn); }
 
+  // Called before the token at tape index `position` is produced (Generate), and before a deferred
+  // lookahead is answered (ContinuesWord, which a relay runs on its worker thread): lets a test
+  // order events across the two models of a relay. Set them before the session is used.
+  void set_before_token(std::function<void(size_t position)> fn) { before_token_ = std::move(fn); }
+  void set_before_lookahead(std::function<void()> fn) { before_lookahead_ = std::move(fn); }
+
  private:
   std::vector<ScriptedToken> tape_;
   size_t pos_ = 0;
@@ -61,6 +68,8 @@ class ScriptedSession : public Session {
   std::vector<Call> calls_;
   MarginFn margin_fn_;
   int context_tokens_ = 1 << 30;
+  std::function<void(size_t)> before_token_;
+  std::function<void()> before_lookahead_;
 };
 
 // A Model over a shared tape: every session reads the next tokens of the same tape, so traces

@@ -7,14 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "relay/relay_controller.h"
 #include "relay/run_recorder.h"
 #include "util/error.h"
 
 namespace relaygen {
 namespace {
-
-const std::string kThinkEnd = "</think>";
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -106,10 +103,10 @@ PolicyResult SpecThinkingPolicy::Run(const std::string& prompt, const Sampling& 
     SegmentRequest req;
     req.sampling = rec.NextSampling();
     req.max_tokens = std::min(n, rec.remaining());
-    req.stops = {{kThinkEnd, false, true}};
+    req.stops = {ThinkEndStop()};
     const Segment seg = large_->Generate(rec.transcript(), req, rec.Stream(Writer::kLarge));
     const bool closed = seg.stop_reason == StopReason::kStop;
-    rec.Add(Writer::kLarge, false, seg, seg.text, closed ? kThinkEnd : std::string(why));
+    rec.Add(Writer::kLarge, false, seg, seg.text, closed ? kThinkEndTag : std::string(why));
     if (closed) reasoning = false;
     if (seg.stop_reason == StopReason::kEndOfGeneration || seg.context_full) done = true;
     return seg.text;
@@ -121,15 +118,15 @@ PolicyResult SpecThinkingPolicy::Run(const std::string& prompt, const Sampling& 
     step.sampling = rec.NextSampling();
     step.max_tokens = rec.remaining();
     for (const std::string& t : config_.triggers) step.stops.push_back({t, false, false});
-    step.stops.push_back({kThinkEnd, false, true});
+    step.stops.push_back(ThinkEndStop());
     const Segment seg = small_->Generate(rec.transcript(), step, rec.Stream(Writer::kSmall));
     if (seg.stop_reason != StopReason::kStop) {
       rec.Add(Writer::kSmall, false, seg, seg.text, EndReason(seg));
       done = true;
       break;
     }
-    if (step.stops[seg.stop_index].text == kThinkEnd) {
-      rec.Add(Writer::kSmall, false, seg, seg.text, kThinkEnd);
+    if (step.stops[seg.stop_index].text == kThinkEndTag) {
+      rec.Add(Writer::kSmall, false, seg, seg.text, kThinkEndTag);
       reasoning = false;
       break;
     }
@@ -149,7 +146,7 @@ PolicyResult SpecThinkingPolicy::Run(const std::string& prompt, const Sampling& 
       SegmentRequest peek;
       peek.sampling = rec.NextSampling();
       peek.max_tokens = std::min(config_.peek_tokens, rec.remaining());
-      peek.stops = {{kThinkEnd, false, true}};
+      peek.stops = {ThinkEndStop()};
       const Segment p = small_->Generate(rec.transcript(), peek);
       const int sentiment = StepSentiment(p.text, config_);
       std::string written;
@@ -163,7 +160,7 @@ PolicyResult SpecThinkingPolicy::Run(const std::string& prompt, const Sampling& 
         // Unflagged: keep the peek (the reference discards and regenerates it from the same
         // distribution; keeping it saves the small model the work).
         const bool closed = p.stop_reason == StopReason::kStop;
-        rec.Add(Writer::kSmall, false, p, p.text, closed ? kThinkEnd : "peek");
+        rec.Add(Writer::kSmall, false, p, p.text, closed ? kThinkEndTag : "peek");
         if (closed) reasoning = false;
         if (p.stop_reason == StopReason::kEndOfGeneration || p.context_full) done = true;
         written = p.text;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "relay/relay_controller.h"
 #include "relay/run_recorder.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -38,7 +37,7 @@ PolicyResult TokenRouterPolicy::Run(const std::string& prompt, const Sampling& s
                                     const std::function<void(Writer, std::string_view)>& on_text) {
   RunRecorder rec(prompt, sampling, max_tokens, on_text);
   while (rec.remaining() > 0) {
-    const bool answer = rec.generated().find("</think>") != std::string::npos;
+    const bool answer = rec.generated().find(kThinkEndTag) != std::string::npos;
     int discarded = 0;
     SegmentRequest request;
     request.sampling = rec.NextSampling();

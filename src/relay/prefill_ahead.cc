@@ -1,4 +1,4 @@
-#include "relay/transcript_follower.h"
+#include "relay/prefill_ahead.h"
 
 #include <chrono>
 
@@ -22,9 +22,9 @@ size_t SafeSplitPoint(std::string_view text) {
   return 0;
 }
 
-TranscriptFollower::TranscriptFollower() { worker_ = std::thread([this] { Work(); }); }
+PrefillAhead::PrefillAhead() { worker_ = std::thread([this] { Work(); }); }
 
-TranscriptFollower::~TranscriptFollower() {
+PrefillAhead::~PrefillAhead() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     quit_ = true;
@@ -33,14 +33,14 @@ TranscriptFollower::~TranscriptFollower() {
   worker_.join();
 }
 
-void TranscriptFollower::Follow(Session* session, const std::string& transcript) {
+void PrefillAhead::Follow(Session* session, const std::string& transcript) {
   std::lock_guard<std::mutex> lock(mu_);
   StartFollowing(session, transcript);
 }
 
-void TranscriptFollower::StartFollowing(Session* session, const std::string& transcript) {
-  if (session == nullptr) throw Error("transcript follower needs a session");
-  if (following_ || busy_) throw Error("internal: Follow on a follower that was not paused");
+void PrefillAhead::StartFollowing(Session* session, const std::string& transcript) {
+  if (session == nullptr) throw Error("prefill ahead needs a session");
+  if (following_ || busy_) throw Error("internal: Follow while prefill ahead is not paused");
   session_ = session;
   transcript_ = transcript;
   offered_ = 0;
@@ -51,7 +51,7 @@ void TranscriptFollower::StartFollowing(Session* session, const std::string& tra
   Offer();
 }
 
-void TranscriptFollower::FollowAfterLookahead(Session* session, const std::string& transcript,
+void PrefillAhead::FollowAfterLookahead(Session* session, const std::string& transcript,
                                               const Sampling& sampling) {
   std::lock_guard<std::mutex> lock(mu_);
   StartFollowing(session, transcript);
@@ -61,7 +61,7 @@ void TranscriptFollower::FollowAfterLookahead(Session* session, const std::strin
   Changed();
 }
 
-TranscriptFollower::Answer TranscriptFollower::LookaheadAnswer(bool wait) {
+PrefillAhead::Answer PrefillAhead::LookaheadAnswer(bool wait) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto settled = [this] { return lookahead_ == LookaheadState::kNone || lookahead_ == LookaheadState::kDone; };
   if (wait) Await(lock, settled);
@@ -69,7 +69,7 @@ TranscriptFollower::Answer TranscriptFollower::LookaheadAnswer(bool wait) {
   return lookahead_ == LookaheadState::kDone && continues_word_ ? Answer::kContinuesWord : Answer::kEndsWord;
 }
 
-void TranscriptFollower::Append(std::string_view text) {
+void PrefillAhead::Append(std::string_view text) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!following_ || failed_) return;
   const size_t before = transcript_.size();
@@ -79,15 +79,15 @@ void TranscriptFollower::Append(std::string_view text) {
   if (SafeSplitPoint(std::string_view(transcript_).substr(from)) > 0) Offer();
 }
 
-void TranscriptFollower::Changed() {
+void PrefillAhead::Changed() {
   changes_.fetch_add(1, std::memory_order_release);
   cv_.notify_all();
 }
 
-void TranscriptFollower::Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready) {
+void PrefillAhead::Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready) {
   // Poll first, with the mutex released: a thread woken through the scheduler tends to be placed
   // on its waker's core, where the two models then take turns instead of running side by side
-  // (measured: the small model decoded 3x slower while the large one read along). Words arrive
+  // (measured: the small model decoded 3x slower while the large one prefilled ahead). Words arrive
   // every fraction of a millisecond during a turn, so the poll rarely ends in a sleep.
   const auto deadline = std::chrono::steady_clock::now() + kSpin;
   while (!ready()) {
@@ -108,7 +108,7 @@ void TranscriptFollower::Await(std::unique_lock<std::mutex>& lock, const std::fu
   }
 }
 
-void TranscriptFollower::Offer() {
+void PrefillAhead::Offer() {
   // Even the end of a finished turn is not a split point: the next writer's first token may
   // belong to the same pre-token (`.` then `\n\n` is one in Qwen2's). Prefill ahead must leave
   // the tokens exactly as prefilling at the handoff would.
@@ -118,18 +118,35 @@ void TranscriptFollower::Offer() {
   Changed();
 }
 
-FollowStats TranscriptFollower::Pause() {
+PrefillAheadStats PrefillAhead::Pause() {
   std::unique_lock<std::mutex> lock(mu_);
   following_ = false;
   if (lookahead_ == LookaheadState::kWanted) lookahead_ = LookaheadState::kNone;  // not needed any more
   Await(lock, [this] { return !busy_; });
   session_ = nullptr;
-  const FollowStats stats = stats_;
+  const PrefillAheadStats stats = stats_;
   stats_ = {};
+  if (bg_error_) {
+    std::exception_ptr error;
+    error.swap(bg_error_);
+    std::rethrow_exception(error);
+  }
   return stats;
 }
 
-void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
+void PrefillAhead::Failed(std::exception_ptr error) {
+  failed_ = true;
+  try {
+    std::rethrow_exception(error);
+  } catch (const ContextOverflow&) {
+    // The window is full: the writer's next Generate ends with context_full, where the relay
+    // handles it. Nothing to report.
+  } catch (...) {
+    if (!bg_error_) bg_error_ = error;
+  }
+}
+
+void PrefillAhead::Lookahead(std::unique_lock<std::mutex>& lock) {
   // The transcript as handed over ends with the cue; nothing was appended to it yet that the
   // check must not see, so the text is exactly what the cue's writer would have continued.
   const std::string text = transcript_.substr(0, lookahead_size_);
@@ -139,16 +156,16 @@ void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
   busy_ = true;
   lock.unlock();
   LookaheadResult r;
-  bool ok = true;
+  std::exception_ptr error;
   try {
     r = session->ContinuesWord(text, sampling);
-  } catch (const std::exception&) {
-    ok = false;  // as for Prefill: the next Generate reports it; the cue stands
+  } catch (...) {
+    error = std::current_exception();  // the cue stands; Pause reports the error
   }
   lock.lock();
   busy_ = false;
-  failed_ = failed_ || !ok;
-  continues_word_ = ok && r.continues_word;
+  if (error) Failed(error);
+  continues_word_ = !error && r.continues_word;
   lookahead_ = LookaheadState::kDone;
   stats_.tokens += r.n_prefilled;
   stats_.ms += r.ms;
@@ -156,7 +173,7 @@ void TranscriptFollower::Lookahead(std::unique_lock<std::mutex>& lock) {
   Changed();
 }
 
-void TranscriptFollower::Work() {
+void PrefillAhead::Work() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     Await(lock, [this] {
@@ -172,17 +189,15 @@ void TranscriptFollower::Work() {
     busy_ = true;
     lock.unlock();
     PrefillResult r;
-    bool ok = true;
+    std::exception_ptr error;
     try {
       r = session->Prefill(text);
-    } catch (const std::exception&) {
-      // The context is full or the engine failed: the next Generate meets the same condition
-      // and reports it where the caller can act on it. Following stops until the next Follow.
-      ok = false;
+    } catch (...) {
+      error = std::current_exception();  // following stops until the next Follow
     }
     lock.lock();
     busy_ = false;
-    failed_ = !ok;
+    if (error) Failed(error);
     done_ = text.size();
     stats_.tokens += r.n_prefilled;
     stats_.ms += r.ms;

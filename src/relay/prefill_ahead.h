@@ -1,12 +1,12 @@
-// Prefill ahead: while one model of a relay writes, the other reads along on a worker thread, so
-// that at the handoff only the last word or two of the transcript remain to prefill.
+// Prefill ahead: while one model of a relay writes, the other prefills the growing transcript on a
+// worker thread, so that at the handoff only the last word or two remain to prefill.
 //
-// One follower serves both models of a relay, one at a time (only the model not writing reads
-// along), so a relay never has more than two threads busy: the writer and this worker. With a
+// One PrefillAhead serves both models of a relay, one at a time (only the model not writing
+// prefills), so a relay never has more than two threads busy: the writer and this worker. With a
 // worker per model, the paused one kept polling into the next turn and, on two cores, took a
 // share of the CPU from the two threads doing the work.
 //
-// Splitting the transcript into pieces must not change how it is tokenized, or the follower
+// Splitting the transcript into pieces must not change how it is tokenized, or prefill ahead
 // would hand the next model a token sequence it would never have seen. Pieces therefore end only
 // at a split point (SafeSplitPoint): right before a space that follows a non-space character, or
 // between a newline and a non-space character. The BPE pre-tokenizers of GPT-2, Qwen2 and Llama 3
@@ -15,12 +15,13 @@
 // text's tokens. (Before a newline is no split point: Qwen2 keeps `.\n` together.) For other
 // tokenizers (SentencePiece) the session's own prefix check (LlamaSession::Sync) keeps what is
 // still valid: prefill ahead is then less useful but never wrong.
-#ifndef RELAYGEN_RELAY_TRANSCRIPT_FOLLOWER_H_
-#define RELAYGEN_RELAY_TRANSCRIPT_FOLLOWER_H_
+#ifndef RELAYGEN_RELAY_PREFILL_AHEAD_H_
+#define RELAYGEN_RELAY_PREFILL_AHEAD_H_
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -34,23 +35,23 @@ namespace relaygen {
 // The length of the longest prefix of `text` that ends at a split point (0 if none).
 size_t SafeSplitPoint(std::string_view text);
 
-// What a follower prefilled in the background since the last Pause.
-struct FollowStats {
+// What prefill ahead did in the background since the last Pause.
+struct PrefillAheadStats {
   int tokens = 0;
   double ms = 0;
   int lookaheads = 0;  // deferred lookaheads settled (their prefill is in tokens and ms)
 };
 
-class TranscriptFollower {
+class PrefillAhead {
  public:
-  TranscriptFollower();
-  ~TranscriptFollower();
-  TranscriptFollower(const TranscriptFollower&) = delete;
-  TranscriptFollower& operator=(const TranscriptFollower&) = delete;
+  PrefillAhead();
+  ~PrefillAhead();
+  PrefillAhead(const PrefillAhead&) = delete;
+  PrefillAhead& operator=(const PrefillAhead&) = delete;
 
-  // Starts reading `transcript` (the text so far) into `session`, and from now on what Append
+  // Starts prefilling `transcript` (the text so far) into `session`, and from now on what Append
   // adds to it. The session is borrowed: it belongs to the worker thread until Pause returns.
-  // The follower must be paused (or new).
+  // Must be paused (or new).
   void Follow(Session* session, const std::string& transcript);
   // Follow, but first settle the deferred lookahead of the word-boundary cue that ends
   // `transcript` (Session::ContinuesWord, drawn with `sampling`): the cue's writer checks whether
@@ -65,8 +66,14 @@ class TranscriptFollower {
   void Append(std::string_view text);
   // Stops following: waits for the prefill in flight, drops what was not started, and returns
   // the background work done since the last Pause. The caller may use the session again after.
-  // Pausing a paused follower returns empty stats.
-  FollowStats Pause();
+  // Pausing when paused returns empty stats.
+  //
+  // A background Prefill or lookahead that failed stopped the following; the first such error
+  // since the last Pause is rethrown here (once: the session's own bookkeeping survives a failed
+  // call, so the next run can use prefill ahead again). ContextOverflow is not an error here: the
+  // window filling up is a normal end of a relay, which the writer's next Generate reports as
+  // Segment::context_full where the controller handles it.
+  PrefillAheadStats Pause();
 
  private:
   void Work();
@@ -76,27 +83,29 @@ class TranscriptFollower {
   void Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   void Offer();  // mutex held: hand the worker the text up to the last split point
   void Lookahead(std::unique_lock<std::mutex>& lock);  // runs the check; `lock` held on entry and exit
+  void Failed(std::exception_ptr error);  // mutex held: background work threw `error`
 
+  std::mutex mu_;  // guards everything below but worker_
   Session* session_ = nullptr;  // the model reading along; null while paused
-  std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> changes_{0};  // bumped by Changed(), for Await's poll
   std::string transcript_;  // what is being followed
   size_t offered_ = 0;      // the worker's target: transcript_[0, offered_)
-  size_t done_ = 0;         // what the session holds (as far as the follower knows)
+  size_t done_ = 0;         // what the session holds (as far as the worker knows)
   bool following_ = false;
   bool busy_ = false;       // a Prefill is running on the worker
   bool quit_ = false;
-  bool failed_ = false;     // a Prefill threw (context full): stop until the next Follow
+  bool failed_ = false;     // a Prefill or lookahead threw: stop until the next Follow
+  std::exception_ptr bg_error_;  // the first background failure that is not ContextOverflow
   enum class LookaheadState { kNone, kWanted, kRunning, kDone };
   LookaheadState lookahead_ = LookaheadState::kNone;  // FollowAfterLookahead's check
   bool continues_word_ = false;
   Sampling lookahead_sampling_;
   size_t lookahead_size_ = 0;  // the check continues transcript_[0, lookahead_size_)
-  FollowStats stats_;
+  PrefillAheadStats stats_;
   std::thread worker_;      // last: started once the members above exist
 };
 
 }  // namespace relaygen
 
-#endif  // RELAYGEN_RELAY_TRANSCRIPT_FOLLOWER_H_
+#endif  // RELAYGEN_RELAY_PREFILL_AHEAD_H_
