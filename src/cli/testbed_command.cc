@@ -229,7 +229,7 @@ int RunEval(const EvalFlags& f) {
   if (!f.inject_slip.empty() && f.inject_slip != "compute" && f.inject_slip != "restate") {
     throw Error("--inject-slip must be compute or restate (got '" + f.inject_slip + "')");
   }
-  int repaired = 0;
+  int repaired = 0, skipped = 0, problem_index = 0;
   for (const Problem& p : problems) {
     std::string prompt = model->RenderChat({{"user", p.UserMessage()}});
     // With --inject-slip the model continues the reference trace right after a wrong number
@@ -237,12 +237,22 @@ int RunEval(const EvalFlags& f) {
     std::string prefix;
     int wrong = -1;
     if (!f.inject_slip.empty()) {
-      const InjectedSlip slip = InjectSlip(p, f.inject_slip == "compute" ? SlipKind::kCompute : SlipKind::kRestate,
-                                           n / f.samples % CountSteps(p.response), f.seed + n);
-      prefix = slip.prefix;
-      wrong = slip.wrong;
-      prompt += prefix;
+      // Task v1 traces restate only some results: a problem without the chosen slip is skipped.
+      const int steps = CountSteps(p.response);
+      try {
+        if (steps == 0) throw Error("no steps");
+        const InjectedSlip slip = InjectSlip(p, f.inject_slip == "compute" ? SlipKind::kCompute : SlipKind::kRestate,
+                                             problem_index % steps, f.seed + problem_index);
+        prefix = slip.prefix;
+        wrong = slip.wrong;
+        prompt += prefix;
+      } catch (const Error&) {
+        ++skipped;
+        ++problem_index;
+        continue;
+      }
     }
+    ++problem_index;
     for (int s = 0; s < f.samples; ++s) {
       SegmentRequest req;
       req.max_tokens = f.max_tokens;
@@ -287,6 +297,7 @@ int RunEval(const EvalFlags& f) {
   if (!f.inject_slip.empty()) {
     out["inject_slip"] = f.inject_slip;
     out["repair_rate"] = n ? double(repaired) / n : 0.0;  // continuations that say ", not <the wrong value>"
+    out["skipped_problems"] = skipped;
   }
   if (f.json) {
     std::printf("%s\n", out.dump().c_str());
