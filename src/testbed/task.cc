@@ -122,7 +122,7 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
   }
   problem += " How many " + obj + " does " + name + " have now?";
 
-  auto act = [&](const Change& c, int amount) { return Fill(c.verb->trace, "{a}", std::to_string(amount)); };
+  auto act = [&](const Change& c) { return Fill(c.verb->trace, "{a}", std::to_string(c.amount)); };
   auto names = [&](std::string s) { return Fill(Fill(Fill(s, "{n}", name), "{h}", he), "{o}", obj); };
 
   // The trace. Paragraph 1: the plan and the start value.
@@ -143,7 +143,7 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
     // Its cues (`So `, `so `, `Hmm,`, `Then`, `Next,`) are ones calibration must learn to reject.
     const char* const kLead[] = {"Then", "Next,", "After that,"};
     const char* const kJoin[] = {". That gives {v}.", ", so {v}.", ". Hmm, {v}.", ". So {v}."};
-    const std::string hard = std::string(Pick(rng, kLead)) + " " + he + " " + act(c, c.amount) + Pick(rng, kJoin);
+    const std::string hard = std::string(Pick(rng, kLead)) + " " + he + " " + act(c) + Pick(rng, kJoin);
     t.Add("\n\n");
     if (slips && rng.Chance(opt.p_slip_compute)) {
       const int wrong = WrongValue(rng, next, max_value);
