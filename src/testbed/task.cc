@@ -1,5 +1,6 @@
 #include "testbed/task.h"
 
+#include <cctype>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -127,9 +128,8 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
 
   // The trace. Paragraph 1: the plan and the start value.
   TraceWriter t;
-  const char* const kOpen[] = {"Okay, let me figure out how many {o} {n} has at the end.",
-                               "Okay, let me go through the changes one at a time.",
-                               "Hmm, let me work through this step by step."};
+  const char* const kOpen[] = {"Okay, let me go through the changes.", "Okay, step by step.",
+                               "Hmm, let me work through this."};
   const char* const kStart[] = {"{n} starts with {v} {o}.", "First, {n} has {v} {o}."};
   t.Add("<think>\n" + names(Pick(rng, kOpen)) + " " + Fill(names(Pick(rng, kStart)), "{v}", std::to_string(start)));
 
@@ -152,18 +152,19 @@ Problem MakeProblem(Rng& rng, const TaskOptions& opt, bool slips) {
     } else {
       t.Add(Fill(hard, "{v}", vs + op + as + " = " + ns));
     }
-    // The routine sentence, for the small model: restate the result, copying only numbers of the
-    // sentence just written. Each cue is followed by one fixed wording, so after it only the
-    // copied numbers are uncertain.
+    // The routine sentence, for the small model: restate the result, copying only words of the
+    // sentence just written (its pronoun, its numbers, its operator; no name or object noun from
+    // the far end of the problem). Each cue is followed by one fixed wording, so after it only
+    // the copied words are uncertain.
     const std::string more = c.add ? "more" : "fewer", plus = c.add ? "plus" : "minus";
-    const std::string kRestate[] = {"Therefore, {n} has {v} {o} now, " + as + " " + more + " than the " + vs + " before.",
-                                    "Thus, {h} has {v} {o} at this point, which is " + vs + " " + plus + " " + as + ".",
-                                    "So now {n} has {v} {o}, " + as + " " + more + " than the " + vs + " {h} had.",
-                                    "Now {h} has {v} {o} in total, after " + vs + " " + plus + " " + as + "."};
+    const std::string kRestate[] = {"Therefore, {h} has {v} now, " + as + " " + more + " than the " + vs + " before.",
+                                    "Thus, {h} has {v} at this point, which is " + vs + " " + plus + " " + as + ".",
+                                    "So now {h} has {v}, " + as + " " + more + " than the " + vs + " {h} had.",
+                                    "Now {h} has {v} in total, after " + vs + " " + plus + " " + as + "."};
     const int wrong_value = slips && rng.Chance(opt.p_slip_restate) ? WrongValue(rng, next, max_value) : next;
     t.Add(" ");
     t.AddWithValue(names(kRestate[rng.Int(0, 3)]), std::to_string(wrong_value), wrong_value != next);
-    if (wrong_value != next) t.Add("\n\n" + names("Wait, {n} has ") + ns + " " + obj + ", not " + std::to_string(wrong_value) + ".");
+    if (wrong_value != next) t.Add("\n\n" + names("Wait, {h} has ") + ns + ", not " + std::to_string(wrong_value) + ".");
     // A check: the inverse operation, whose result is the previous value.
     if (rng.Chance(opt.p_check)) {
       const char* const kCheck[] = {"Wait, let me double-check: ", "Hmm, let me verify: ", "Let me check this step: "};
@@ -319,7 +320,11 @@ InjectedSlip InjectSlip(const Problem& problem, SlipKind kind, int index, uint64
   const std::string& r = problem.response;
   size_t at = s.result_pos;
   if (kind == SlipKind::kRestate) {
-    at = r.find(" has " + s.result + " ", s.result_pos);
+    // The restatement: " has " and the result, not followed by a digit.
+    for (at = r.find(" has " + s.result, s.result_pos); at != std::string::npos; at = r.find(" has " + s.result, at + 1)) {
+      const size_t after = at + 5 + s.result.size();
+      if (after < r.size() && !std::isdigit(static_cast<unsigned char>(r[after]))) break;
+    }
     if (at == std::string::npos) throw Error("slip: problem " + problem.id + " restates no result after step " + std::to_string(index));
     at += 5;
   }

@@ -3,13 +3,12 @@
 // writes them, in Qwen3's chat format: paragraphs separated by "\n\n", discourse cues, checks.
 //
 // Each step is one paragraph: a hard sentence the large model must get right, which finds the next
-// change in the problem and computes it ("Then she gives away 15, so I subtract 15: 47 - 15 =
-// 32."), followed by a routine sentence a small model writes by copying numbers of the sentence
-// just written ("Therefore, Mia has 32 marbles now, 15 fewer than the 47 before."). Cues are
+// change in the problem and computes it ("Then she gives away 15, so 47 - 15 = 32."), followed by a routine sentence a small model writes by copying numbers of the sentence
+// just written ("Therefore, she has 32 now, 15 fewer than the 47 before."). Cues are
 // placed the way RelayGen needs them told apart: `Therefore,` `Thus,` `Now` open only routine
-// sentences; `Hmm,` `so ` `Then` `Next,` only computations; `So ` opens both ("So now Mia has ..."
+// sentences; `Hmm,` `so ` `Then` `Next,` only computations; `So ` opens both ("So now she has ..."
 // and ". So 47 - 15 = 32.": the cue a region-mean rule is fooled by). Training traces also carry
-// occasional slips with their repair ("Wait, Mia has 32 marbles, not 23."); the slip's digits are
+// occasional slips with their repair ("Wait, she has 32, not 23."); the slip's digits are
 // excluded from the loss, so a model learns to repair a wrong number in its context without
 // learning to write one.
 #ifndef RELAYGEN_TESTBED_TASK_H_
@@ -27,15 +26,15 @@ extern const char kMathPromptSuffix[];
 
 // Difficulty knobs.
 struct TaskOptions {
-  int min_steps = 4;      // operations per problem
-  int max_steps = 5;
+  int min_steps = 3;      // operations per problem
+  int max_steps = 4;
   int start_digits = 2;   // the starting quantity and every intermediate value has at most this many digits
   int amount_digits = 2;  // each added/removed amount has exactly this many digits (<= start_digits)
   // Probabilities of the optional sentences of a trace.
   double p_check = 0.15;   // a check paragraph after a step: "Wait, let me double-check: 32 + 15 = 47. ..."
   // Training split only: per step, the chance of a slip followed by its repair.
-  double p_slip_compute = 0.04;  // "47 - 15 = 22. Wait, 47 - 15 is 32, not 22."
-  double p_slip_restate = 0.06;  // "Thus, Mia has 23 marbles ..." then "Wait, Mia has 32 marbles, not 23."
+  double p_slip_compute = 0.10;  // "47 - 15 = 22. Wait, 47 - 15 is 32, not 22."
+  double p_slip_restate = 0.10;  // "Thus, she has 23 ..." then "Wait, she has 32, not 23."
 
   void Validate() const;  // throws relaygen::Error on an impossible setting
 };

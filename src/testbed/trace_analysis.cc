@@ -88,8 +88,8 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
     if (a.first_error == TraceError::kNone) a.first_error = e;
   };
   // A number outside an equation either restates one the trace holds — the current value, the
-  // one before the last step, the last step's amount ("Therefore, Mia has 32 marbles now, 15 fewer
-  // than the 47 before.") — or, in a sentence naming a change ("Next, she finds 26."), looks the
+  // one before the last step, the last step's amount ("Therefore, she has 32 now, 15 fewer than
+  // the 47 before.") — or, in a sentence naming a change ("Next, she finds 26."), looks the
   // next change up in the problem.
   long cur = start, prev = -1, last_amount = -1;
   size_t step = 0;
@@ -148,7 +148,7 @@ TraceAnalysis AnalyzeTrace(const Problem& problem, const std::string& generated)
       }
       cur = r;
     } else if (std::regex_search(sentence, m, repair)) {
-      // "Wait, Mia has 32 marbles, not 23.": the value after "not" is the slip being repaired.
+      // "Wait, she has 32, not 23.": the value after "not" is the slip being repaired.
       number(Num(m[1]), false);
     } else {
       static const std::regex change(R"(\b(buys|finds|gets|wins|gives away|loses|sells|uses)\b)");

@@ -13,10 +13,10 @@ Problem Example() {
   p.answer = 60;
   p.response =
       "<think>\nOkay, let me go through the changes one at a time. Omar starts with 58 tickets.\n\n"
-      "Then he uses 19, so 58 - 19 = 39. Therefore, Omar has 39 tickets now, 19 fewer than the 58 before.\n\n"
-      "Next, he sells 12. That gives 39 - 12 = 27. Now he has 27 tickets in total, after 39 minus 12.\n\n"
+      "Then he uses 19, so 58 - 19 = 39. Therefore, he has 39 now, 19 fewer than the 58 before.\n\n"
+      "Next, he sells 12. That gives 39 - 12 = 27. Now he has 27 in total, after 39 minus 12.\n\n"
       "Wait, let me double-check: 27 + 12 = 39. Yes, that is right.\n\n"
-      "After that, he wins 33. Hmm, 27 + 33 = 60. Thus, he has 60 tickets at this point, which is 27 plus 33.\n\n"
+      "After that, he wins 33. Hmm, 27 + 33 = 60. Thus, he has 60 at this point, which is 27 plus 33.\n\n"
       "So the answer is 60.\n</think>\n\nThe answer is \\boxed{60}.";
   return p;
 }
@@ -43,13 +43,13 @@ TEST(TraceAnalysisTest, ReferenceIsClean) {
 TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
   const Problem p = Example();
   // A wrong result: compute (the restatement that repeats it is a correct copy).
-  const std::string t = Replace(p.response, "58 - 19 = 39. Therefore, Omar has 39", "58 - 19 = 49. Therefore, Omar has 49");
+  const std::string t = Replace(p.response, "58 - 19 = 39. Therefore, he has 39", "58 - 19 = 49. Therefore, he has 49");
   EXPECT_EQ(AnalyzeTrace(p, t).first_error, TraceError::kCompute);
   const TraceAnalysis a = AnalyzeTrace(p, t);
   EXPECT_EQ(a.first_error, TraceError::kCompute);
   EXPECT_EQ(a.compute_errors, 1);
   // A restatement that does not repeat the value just computed: copy.
-  EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "Omar has 39 tickets now", "Omar has 93 tickets now")).first_error, TraceError::kCopy);
+  EXPECT_EQ(AnalyzeTrace(p, Replace(p.response, "he has 39 now", "he has 93 now")).first_error, TraceError::kCopy);
   // An amount taken wrong from the problem: lookup (the lead sentence "Next, he sells 12." was right).
   const TraceAnalysis wrong_amount = AnalyzeTrace(p, Replace(p.response, "39 - 12 = 27", "39 - 21 = 18"));
   EXPECT_EQ(wrong_amount.first_error, TraceError::kLookup);
@@ -72,9 +72,9 @@ TEST(TraceAnalysisTest, ClassifiesTheFirstError) {
 // continues from the repaired value.
 TEST(TraceAnalysisTest, RepairsRestoreTheCurrentValue) {
   const Problem p = Example();
-  const std::string restate = Replace(p.response, "Therefore, Omar has 39 tickets now, 19 fewer than the 58 before.",
-                                      "Therefore, Omar has 93 tickets now, 19 fewer than the 58 before.\n\n"
-                                      "Wait, Omar has 39 tickets, not 93.");
+  const std::string restate = Replace(p.response, "Therefore, he has 39 now, 19 fewer than the 58 before.",
+                                      "Therefore, he has 93 now, 19 fewer than the 58 before.\n\n"
+                                      "Wait, he has 39, not 93.");
   TraceAnalysis a = AnalyzeTrace(p, restate);
   EXPECT_EQ(a.copy_errors, 1);
   EXPECT_EQ(a.compute_errors, 0);
@@ -92,7 +92,7 @@ TEST(TraceAnalysisTest, Tally) {
   const Problem p = Example();
   ErrorTally tally;
   tally.Add(AnalyzeTrace(p, p.response), true);
-  tally.Add(AnalyzeTrace(p, Replace(p.response, "Omar has 39 tickets now", "Omar has 93 tickets now")), false);
+  tally.Add(AnalyzeTrace(p, Replace(p.response, "he has 39 now", "he has 93 now")), false);
   const nlohmann::json j = tally.ToJson();
   EXPECT_EQ(j["wrong"], 1);
   EXPECT_EQ(j["first_error_of_wrong_traces"]["copy"], 1);
