@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RELAYGEN=${RELAYGEN:-$ROOT/build/bin/relaygen}
 OUT=${OUT:-$ROOT/build/testbed-retrain}
 LARGE_STAGES=${LARGE_STAGES:-"1800:3e-3:60:1"}
-SMALL_STEPS=${SMALL_STEPS:-1500}
+SMALL_STEPS=${SMALL_STEPS:-1200}
 THREADS=${THREADS:-2}
 # libgomp's busy-waiting makes training ~10x slower on a machine shared with other jobs (relaygen
 # sets PASSIVE unless told otherwise); on an idle machine ACTIVE is ~20% faster.

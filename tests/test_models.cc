@@ -69,4 +69,6 @@ std::string LlamaToolPath(const std::string& tool) {
   return RequireFile(std::string(LLAMA_BIN_DIR) + "/" + tool, "llama.cpp tool");
 }
 
+std::string BundledModelFile(const std::string& file) { return std::string(RELAYGEN_SOURCE_DIR) + "/models/" + file; }
+
 }  // namespace relaygen

@@ -31,6 +31,9 @@ std::string LlamaVocabPath(const std::string& file);
 // A reference tool of the same llama.cpp build, e.g. LlamaToolPath("llama-completion").
 std::string LlamaToolPath(const std::string& tool);
 
+// A file of the bundled testbed pair, e.g. BundledModelFile("testbed-small.gguf").
+std::string BundledModelFile(const std::string& file);
+
 }  // namespace relaygen
 
 #endif  // RELAYGEN_TESTS_TEST_MODELS_H_

@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/opened_pair.h"
 #include "engine/llama_engine.h"
 #include "relay/calibration.h"
 #include "relay/calibration_report.h"
@@ -80,7 +81,7 @@ int RunCalibrate(const CalibrateFlags& flags) {
 
   // 1. The large model's traces, or the ones a previous run saved.
   std::vector<Trace> traces;
-  std::string large_name = BaseName(flags.pair.large);
+  std::string large_name = flags.pair.large_url.empty() ? BaseName(flags.pair.large) : flags.pair.large_url;
   const std::string traces_path = !flags.traces.empty() ? flags.traces : flags.out + ".traces.jsonl";
   if (!flags.traces.empty() && std::filesystem::exists(flags.traces)) {
     traces = LoadTraces(flags.traces);
@@ -94,7 +95,7 @@ int RunCalibrate(const CalibrateFlags& flags) {
     if (!done.empty()) {
       std::fprintf(stderr, "[calibrate] resuming after %zu traces saved in %s\n", done.size(), partial.c_str());
     }
-    auto large = LlamaModel::Open(flags.pair.large, flags.engine);
+    auto large = OpenPairModel(flags.pair.large, flags.pair.large_url, flags.pair, flags.engine);
     traces = GenerateTraces(*large, problems, flags.samples, flags.sampling, flags.sampling.seed,
                             flags.max_tokens, report, done,
                             [&partial](const Trace& t) { AppendTrace(t, partial); });
@@ -104,7 +105,7 @@ int RunCalibrate(const CalibrateFlags& flags) {
   }
 
   // 2. Teacher-force them through the small model.
-  auto small = LlamaModel::Open(flags.pair.small, flags.engine);
+  auto small = OpenPairModel(flags.pair.small, flags.pair.small_url, flags.pair, flags.engine);
   auto session = small->NewSession();
   std::vector<ScoredTrace> scored;
   for (const Trace& t : traces) {
@@ -119,7 +120,7 @@ int RunCalibrate(const CalibrateFlags& flags) {
   options.rule = SelectionRule::Parse(flags.rule);
   CueProfile profile = ComputeCueProfile(scored, options);
   profile.large = large_name;
-  profile.small = BaseName(flags.pair.small);
+  profile.small = flags.pair.small_url.empty() ? BaseName(flags.pair.small) : flags.pair.small_url;
   profile.calibration_set = BaseName(flags.problems);
   profile.seed = flags.sampling.seed;
   profile.samples = flags.samples;

@@ -70,6 +70,12 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {
   flags->small = BundledModelPath("testbed-small.gguf");
   app->add_option("--large", flags->large, "Large model (GGUF)")->capture_default_str();
   app->add_option("--small", flags->small, "Small model (GGUF)")->capture_default_str();
+  app->add_option("--large-url", flags->large_url, "Large model served at this URL (http://host:port) instead of --large");
+  app->add_option("--small-url", flags->small_url, "Small model served at this URL instead of --small");
+  app->add_option("--server", flags->server, "Kind of the servers at --large-url/--small-url: llama, vllm, sglang or auto")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "llama", "vllm", "sglang"}));
+  app->add_option("--server-timeout", flags->server_timeout_s, "Seconds a server may stay silent mid-answer")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   if (with_profile) {
     flags->profile = BundledModelPath("testbed-cues.json");
     app->add_option("--profile", flags->profile, "Cue profile from `relaygen calibrate`")

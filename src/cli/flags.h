@@ -23,11 +23,16 @@ void AddSamplingFlags(CLI::App* app, Sampling* sampling);
 // -t/--threads -c/--ctx-size
 void AddEngineFlags(CLI::App* app, LlamaOptions* options);
 
-// --large / --small / --profile with the bundled testbed pair and its cue profile as defaults.
+// --large / --small / --profile with the bundled testbed pair and its cue profile as defaults;
+// --large-url / --small-url put a running server (llama-server, vLLM, SGLang) in a model's place.
 struct PairFlags {
   std::string large;
   std::string small;
   std::string profile;
+  std::string large_url;         // "" = the embedded model at `large`
+  std::string small_url;
+  std::string server = "auto";   // llama | vllm | sglang | auto
+  double server_timeout_s = 120; // the longest a server may stay silent mid-answer
 };
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
 

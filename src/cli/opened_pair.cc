@@ -1,9 +1,24 @@
 #include "cli/opened_pair.h"
 
+#include <cstdlib>
+
+#include "engine/remote_engine.h"
 #include "relay/cue_profile.h"
 #include "util/error.h"
 
 namespace relaygen {
+
+std::unique_ptr<Model> OpenPairModel(const std::string& path, const std::string& url, const PairFlags& flags,
+                                     const LlamaOptions& engine) {
+  if (url.empty()) return LlamaModel::Open(path, engine);
+  RemoteOptions options;
+  options.url = url;
+  options.server = flags.server;
+  options.http.read_timeout_s = flags.server_timeout_s;
+  const char* key = std::getenv("RELAYGEN_API_KEY");
+  if (key != nullptr) options.http.api_key = key;
+  return RemoteModel::Connect(options);
+}
 
 OpenedPair::OpenedPair(const PairFlags& flags, const LlamaOptions& engine,
                        const std::vector<std::string>& policies, PolicyOptions options)
@@ -18,8 +33,11 @@ OpenedPair::OpenedPair(const PairFlags& flags, const LlamaOptions& engine,
     options_.relay.cues = LoadCueProfile(flags.profile).Selected();
     if (options_.relay.cues.empty()) throw Error("cue profile " + flags.profile + " selects no cues");
   }
-  if (need_large) large_ = LlamaModel::Open(flags.large, engine);
-  if (need_small) small_ = LlamaModel::Open(flags.small, engine);
+  if (need_large) large_ = OpenPairModel(flags.large, flags.large_url, flags, engine);
+  if (need_small) small_ = OpenPairModel(flags.small, flags.small_url, flags, engine);
+  const auto* large_remote = dynamic_cast<const RemoteModel*>(large_.get());
+  const auto* small_remote = dynamic_cast<const RemoteModel*>(small_.get());
+  if (large_remote != nullptr && small_remote != nullptr) CheckSameTokenizer(*large_remote, *small_remote);
 }
 
 SessionPolicy OpenedPair::NewPolicy(const std::string& name) const {

@@ -23,6 +23,10 @@ struct SessionPolicy {
   std::unique_ptr<Policy> policy;  // last: destroyed before the sessions it borrows
 };
 
+// The embedded model at `path`, or the server at `url` when one is given.
+std::unique_ptr<Model> OpenPairModel(const std::string& path, const std::string& url, const PairFlags& flags,
+                                     const LlamaOptions& engine);
+
 class OpenedPair {
  public:
   // Opens the models `policies` use and, if one of them reads the cue profile, sets the relay's
@@ -38,8 +42,8 @@ class OpenedPair {
   const Model& chat_model() const { return large_ ? *large_ : *small_; }
 
  private:
-  std::unique_ptr<LlamaModel> large_;
-  std::unique_ptr<LlamaModel> small_;
+  std::unique_ptr<Model> large_;
+  std::unique_ptr<Model> small_;
   PolicyOptions options_;
 };
 
