@@ -76,6 +76,9 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {
       ->capture_default_str()->check(CLI::IsMember({"auto", "llama", "vllm", "sglang"}));
   app->add_option("--server-timeout", flags->server_timeout_s, "Seconds a server may stay silent mid-answer")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app->add_flag("--resend-text", flags->resend_text,
+                "Send servers the whole transcript as text at every handoff, as the paper's reference client does "
+                "(default: token ids, so no text is tokenized twice)");
   if (with_profile) {
     flags->profile = BundledModelPath("testbed-cues.json");
     app->add_option("--profile", flags->profile, "Cue profile from `relaygen calibrate`")

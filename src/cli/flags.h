@@ -33,6 +33,7 @@ struct PairFlags {
   std::string small_url;
   std::string server = "auto";   // llama | vllm | sglang | auto
   double server_timeout_s = 120; // the longest a server may stay silent mid-answer
+  bool resend_text = false;      // send servers the transcript as text (the reference's handoff)
 };
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
 

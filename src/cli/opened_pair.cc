@@ -15,6 +15,7 @@ std::unique_ptr<Model> OpenPairModel(const std::string& path, const std::string&
   options.url = url;
   options.server = flags.server;
   options.http.read_timeout_s = flags.server_timeout_s;
+  options.resend_text = flags.resend_text;
   const char* key = std::getenv("RELAYGEN_API_KEY");
   if (key != nullptr) options.http.api_key = key;
   return RemoteModel::Connect(options);

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "run_command.h"
 #include "server_process.h"
@@ -115,6 +117,41 @@ TEST_F(RemoteCommandTest, CalibrationScoresOnAServerLikeEmbedded) {
   EXPECT_NEAR(a["global_mean"].get<double>(), b["global_mean"].get<double>(), 2e-3);
   EXPECT_EQ(a["selected"], b["selected"]);
   EXPECT_EQ(a["global_tokens"], b["global_tokens"]);
+}
+
+// The small model's server dies while an evaluation runs: the command fails with a clear error in
+// bounded time, and the run file holds only finished samples, so `--resume` can continue it.
+TEST_F(RemoteCommandTest, AServerThatDiesMidEvaluationLeavesOnlyFinishedSamples) {
+  ServerProcess doomed(BundledModelFile("testbed-small.gguf"));
+  const std::string out = TestDataPath("remote-eval-killed.jsonl");
+  std::remove(out.c_str());
+  CommandOutput result;
+  std::thread eval([&] {
+    result = RunCommand({RelaygenBinary(), "eval", "--dataset", "testbed", "--policy", "relay", "--limit", "60", "--temp",
+                         "0", "-t", "1", "--out", out, "--large-url", large_->url(), "--small-url", doomed.url(),
+                         "--server-timeout", "10"});
+  });
+  const auto start = std::chrono::steady_clock::now();
+  while (ReadFile(out).empty() && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  doomed.Kill();
+  eval.join();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find(doomed.url()), std::string::npos) << result.err;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60.0);
+  const std::string lines = ReadFile(out);
+  ASSERT_FALSE(lines.empty());
+  int n = 0;
+  size_t at = 0;
+  for (size_t nl; (nl = lines.find('\n', at)) != std::string::npos; at = nl + 1) {
+    const auto j = nlohmann::json::parse(lines.substr(at, nl - at));  // every line is a whole record
+    EXPECT_TRUE(j.contains("correct"));
+    ++n;
+  }
+  EXPECT_EQ(at, lines.size()) << "a partial line";
+  EXPECT_GT(n, 0);
+  EXPECT_LT(n, 60);
 }
 
 }  // namespace

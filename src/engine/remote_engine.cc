@@ -158,6 +158,7 @@ RemoteSession::SyncStats RemoteSession::Sync(const std::string& text) {
 CompletionRequest RemoteSession::Request(const Sampling& sampling, int max_tokens, int n_top) const {
   CompletionRequest r;
   r.prompt = tokens_;
+  if (model_->options().resend_text) r.prompt_text = text_;
   r.sampling = sampling;
   // Each segment draws from its own stream, derived from the seed and the position, as embedded.
   r.sampling.seed = sampling.seed * 0x9E3779B97F4A7C15ull + tokens_.size();

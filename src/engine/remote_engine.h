@@ -31,6 +31,9 @@ struct RemoteOptions {
   // token is chosen among the server's top ones that begin with the healed bytes (see
   // RemoteSession::HealFirstToken).
   int heal_candidates = 20;
+  // Send the transcript as text and let the server tokenize it, as the paper's reference client
+  // does, instead of as token ids (for comparison: bench --resend-text).
+  bool resend_text = false;
 };
 
 class RemoteModel : public Model {

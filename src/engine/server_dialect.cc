@@ -33,7 +33,7 @@ Json LlamaCompletion(const CompletionRequest& r) {
   // Every sampling field is explicit: llama-server fills omitted ones from its command line and
   // the model's config (min_p 0.05, repeat penalties, DRY, ...), which the embedded engine does not
   // apply. The sampler chain is the embedded engine's: top-k, top-p, temperature, then the draw.
-  Json body = {{"prompt", r.prompt},
+  Json body = {{"prompt", r.prompt_text.empty() ? Json(r.prompt) : Json(r.prompt_text)},
                {"n_predict", r.max_tokens},
                {"stream", r.max_tokens > 0},
                {"cache_prompt", true},
@@ -66,7 +66,7 @@ Json LlamaCompletion(const CompletionRequest& r) {
 
 Json OpenAiCompletion(ServerKind kind, const CompletionRequest& r) {
   const Sampling& s = r.sampling;
-  Json body = {{"prompt", r.prompt},
+  Json body = {{"prompt", r.prompt_text.empty() ? Json(r.prompt) : Json(r.prompt_text)},
                {"max_tokens", r.max_tokens},
                {"stream", true},
                {"stream_options", {{"include_usage", true}, {"continuous_usage_stats", true}}},
@@ -202,7 +202,7 @@ ServerKind ParseServerKind(const std::string& name) {
 }
 
 WireCall WriteCompletion(ServerKind kind, const CompletionRequest& request) {
-  if (request.prompt.empty()) throw Error("cannot send an empty prompt");
+  if (request.prompt.empty() && request.prompt_text.empty()) throw Error("cannot send an empty prompt");
   if (request.max_tokens < 0) throw Error("max_tokens must not be negative");
   if (kind == ServerKind::kLlama) return {"/completion", LlamaCompletion(request)};
   if (request.max_tokens == 0) throw Error(std::string(ToString(kind)) + " cannot evaluate a prompt without generating");

@@ -32,6 +32,9 @@ ServerKind ParseServerKind(const std::string& name);
 // One completion request as the dialect writes it.
 struct CompletionRequest {
   std::vector<Token> prompt;  // the whole transcript, as token ids
+  // When set, sent instead of `prompt`: the transcript as text, for the server to tokenize (how the
+  // reference's client hands off; relaygen's --resend-text reproduces it for comparison).
+  std::string prompt_text;
   Sampling sampling;
   int max_tokens = 1;         // >= 0; 0 only evaluates the prompt (llama-server)
   int n_top = 0;              // top candidates wanted per generated token (2 for margins)
