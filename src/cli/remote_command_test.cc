@@ -119,6 +119,22 @@ TEST_F(RemoteCommandTest, CalibrationScoresOnAServerLikeEmbedded) {
   EXPECT_EQ(a["global_tokens"], b["global_tokens"]);
 }
 
+TEST_F(RemoteCommandTest, BenchOverServersReportsTheEfficiencySplit) {
+  const CommandOutput r = RunCommand({RelaygenBinary(), "bench", "--dataset", "testbed", "--policies", "relay", "--problems",
+                                      "1", "--runs", "1", "--temp", "0", "-t", "1", "--json", "--large-url", large_->url(),
+                                      "--small-url", small_->url()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& p : j["policies"]) {
+    if (p["policy"] != "relay") continue;
+    found = true;
+    EXPECT_GT(p["efficiency"].get<double>(), 0.0) << p.dump();
+    EXPECT_GT(p["switches"].get<double>(), 0.0) << p.dump();
+  }
+  EXPECT_TRUE(found) << r.out;
+}
+
 // The small model's server dies while an evaluation runs: the command fails with a clear error in
 // bounded time, and the run file holds only finished samples, so `--resume` can continue it.
 TEST_F(RemoteCommandTest, AServerThatDiesMidEvaluationLeavesOnlyFinishedSamples) {
