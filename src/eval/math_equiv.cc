@@ -486,7 +486,8 @@ std::string NormalizeAnswer(std::string_view answer) {
   static const std::regex kBraceComma(R"((\d)\{,\}(\d{3})(?!\d))");
   static const std::regex kDecimalComma(R"((\d)\{,\}(\d))");
   if (s.find("{,}") != std::string::npos) {
-    s = std::regex_replace(s, kBraceComma, "$1$2");
+    // Repeated: one pass cannot rewrite both groups of "1{,}200{,}000" (they share a digit).
+    for (std::string next; (next = std::regex_replace(s, kBraceComma, "$1$2")) != s;) s = next;
     s = std::regex_replace(s, kDecimalComma, "$1.$2");
   }
   // Protect the matrix row separator "\\\\" from the "\\ " (a space) rule below.
