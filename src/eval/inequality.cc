@@ -162,7 +162,11 @@ std::optional<std::string> OneInequality(const std::string& s) {
 }  // namespace
 
 std::optional<std::string> InequalityAsInterval(const std::string& s) {
-  if (s.find_first_of("<>\\") == std::string::npos) return std::nullopt;
+  // (std::regex is slow: only an answer with a relation in it is looked at.)
+  if (s.find_first_of("<>") == std::string::npos && s.find("\\le") == std::string::npos &&
+      s.find("\\ge") == std::string::npos && s.find("\\ne") == std::string::npos) {
+    return std::nullopt;
+  }
   // Disjunctions: "x<-1 \text{ or } x>2", "x<-1 or x>2", "x < -1 \lor x > 2", "... \cup ...".
   static const std::regex kOr(R"(\s*(\\text\{\s*or\s*\}|\\lor\b|\bor\b|\\cup\b)\s*)");
   std::string joined = std::regex_replace(s, kOr, "\x01");
