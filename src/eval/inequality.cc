@@ -54,8 +54,7 @@ bool SplitChain(const std::string& s, Chain* chain) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if (c == ')' || c == ']' || c == '}') --depth;
+    TrackDepth(c, &depth);
     if (depth != 0) continue;
     std::size_t len = 0;
     Rel rel = Rel::kLt;

@@ -2,7 +2,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <regex>
+#include <utility>
 #include <vector>
 
 #include "eval/latex_expr.h"
@@ -14,6 +16,11 @@ namespace {
 
 std::string RegexReplace(const std::string& s, const char* pattern, const char* with) {
   return std::regex_replace(s, std::regex(pattern), with);
+}
+
+// strip_string's str.replace calls, in order.
+void ReplaceEach(std::string* s, std::initializer_list<std::pair<const char*, const char*>> rules) {
+  for (const auto& [from, to] : rules) ReplaceAll(s, from, to);
 }
 
 // Python's str.split(sep) (no maximum).
@@ -115,37 +122,43 @@ std::string ReferenceStripString(std::string s) {
   ReplaceAll(&s, "\\!", "");
   s = RegexReplace(s, R"(\\begin\{array\}\{.*?\})", "\\begin{pmatrix}");
   s = RegexReplace(s, R"(\\end\{array\})", "\\end{pmatrix}");
-  ReplaceAll(&s, "bmatrix", "pmatrix");
-  ReplaceAll(&s, "tfrac", "frac");
-  ReplaceAll(&s, "dfrac", "frac");
-  ReplaceAll(&s, "\\neq", "\\ne");
-  ReplaceAll(&s, "\\leq", "\\le");
-  ReplaceAll(&s, "\\geq", "\\ge");
-  ReplaceAll(&s, "\\left", "");
-  ReplaceAll(&s, "\\right", "");
-  ReplaceAll(&s, "\\{", "{");
-  ReplaceAll(&s, "\\}", "}");
+  ReplaceEach(&s, {
+                   {"bmatrix", "pmatrix"},
+                   {"tfrac", "frac"},
+                   {"dfrac", "frac"},
+                   {"\\neq", "\\ne"},
+                   {"\\leq", "\\le"},
+                   {"\\geq", "\\ge"},
+                   {"\\left", ""},
+                   {"\\right", ""},
+                   {"\\{", "{"},
+                   {"\\}", "}"},
+                  });
   std::string no_unit = Trim(RegexReplace(s, R"(\\text\{[^}]*\}$)", ""));
   if (!no_unit.empty()) s = no_unit;
-  ReplaceAll(&s, "^{\\circ}", "");
-  ReplaceAll(&s, "^\\circ", "");
-  ReplaceAll(&s, "\\$", "");
-  ReplaceAll(&s, "$", "");
-  ReplaceAll(&s, "\\(", "");
-  ReplaceAll(&s, "\\)", "");
+  ReplaceEach(&s, {
+                   {"^{\\circ}", ""},
+                   {"^\\circ", ""},
+                   {"\\$", ""},
+                   {"$", ""},
+                   {"\\(", ""},
+                   {"\\)", ""},
+                  });
   s = RegexReplace(s, R"(\\text\{(.*?)\})", "$1");
   for (const char* key : {"x=", "y=", "z=", "x\\in", "y\\in", "z\\in", "x\\to", "y\\to", "z\\to"}) {
     ReplaceAll(&s, key, "");
   }
-  ReplaceAll(&s, "\\emptyset", "{}");
-  ReplaceAll(&s, "(-\\infty,\\infty)", "\\mathbb{R}");
-  ReplaceAll(&s, "\\%", "");
-  ReplaceAll(&s, "%", "");
-  ReplaceAll(&s, " .", " 0.");
-  ReplaceAll(&s, "{.", "{0.");
-  ReplaceAll(&s, "infinity", "\\infty");
-  ReplaceAll(&s, "and", "");
-  ReplaceAll(&s, "\\mathbf", "");
+  ReplaceEach(&s, {
+                   {"\\emptyset", "{}"},
+                   {"(-\\infty,\\infty)", "\\mathbb{R}"},
+                   {"\\%", ""},
+                   {"%", ""},
+                   {" .", " 0."},
+                   {"{.", "{0."},
+                   {"infinity", "\\infty"},
+                   {"and", ""},
+                   {"\\mathbf", ""},
+                  });
   s = RegexReplace(s, R"(\\mbox\{.*?\})", "");
   s = RegexReplace(s, R"((\d+)\.0*([^\d]))", "$1$2");
   s = RegexReplace(s, R"((\d+)\.0*$)", "$1");

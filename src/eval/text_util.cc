@@ -43,9 +43,7 @@ std::vector<std::string> SplitTopLevel(const std::string& s, const std::string& 
   int depth = 0;
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if (c == ')' || c == ']' || c == '}') --depth;
+    TrackDepth(s[i], &depth);
     if (depth == 0 && s.compare(i, sep.size(), sep) == 0) {
       bool command_prefix = sep[0] == '\\' && i + sep.size() < s.size() &&
                             std::isalpha(static_cast<unsigned char>(s[i + sep.size()]));
