@@ -23,6 +23,7 @@ namespace {
 struct EvalFlags {
   std::string dataset;
   std::string policy = "relay";
+  std::string grader = "relaygen";
   int samples = 1;
   int limit = 0;
   std::string out;
@@ -61,6 +62,7 @@ int RunEval(const EvalFlags& flags) {
   if (flags.samples <= 0) throw Error("--samples must be positive");
   if (flags.max_tokens <= 0) throw Error("--max-tokens must be positive");
   const bool oracle = flags.policy == "oracle";
+  const GraderKind grader = ParseGraderName(flags.grader);
   std::vector<EvalProblem> problems = LoadDataset(flags.dataset, flags.data);
   if (flags.limit > 0 && static_cast<size_t>(flags.limit) < problems.size()) problems.resize(flags.limit);
   if (problems.empty()) throw Error("dataset '" + flags.dataset + "' has no problems");
@@ -114,13 +116,13 @@ int RunEval(const EvalFlags& flags) {
       RunRecord record;
       if (oracle) {
         const std::string text = OracleOutput(problem);
-        record = MakeRecord(problem, flags.policy, sample, text, GradeOutput(text, problem));
+        record = MakeRecord(problem, flags.policy, sample, text, GradeOutput(text, problem, grader));
       } else {
         Sampling sampling = flags.sampling;
         sampling.seed = RequestSeed(flags.sampling.seed, problem.id, sample);
         const std::string prompt = pair->chat_model().RenderChat({{"user", problem.prompt}});
         const PolicyResult result = run.policy->Run(prompt, sampling, flags.max_tokens);
-        record = MakeRecord(problem, flags.policy, sample, result.text, GradeOutput(result.text, problem));
+        record = MakeRecord(problem, flags.policy, sample, result.text, GradeOutput(result.text, problem, grader));
         const RunStats& s = result.stats;
         record.large_tokens = s.large_tokens;
         record.small_tokens = s.small_tokens;
@@ -134,6 +136,7 @@ int RunEval(const EvalFlags& flags) {
                         {"max_tokens", flags.max_tokens},
                         {"seed", sampling.seed}};
       }
+      record.extra["grader"] = flags.grader;  // `relaygen report` says which grader made a table
       writer.Append(record);
       ++graded;
       correct += record.correct;
@@ -161,6 +164,10 @@ CommandMain SetupEval(CLI::App* sub) {
   sub->add_option("--policy", flags->policy, "Who writes what: " + names + " (oracle: the dataset's reference solution, graded)")
       ->capture_default_str()
       ->check(CLI::IsMember(policies));
+  sub->add_option("--grader", flags->grader,
+                  "Who grades: relaygen (default) or reference (the reference's math_equal, reproduced)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"relaygen", "reference"}));
   sub->add_option("--samples", flags->samples, "Samples per problem (pass@1 is their mean)")->capture_default_str();
   sub->add_option("--limit", flags->limit, "Only the first N problems; 0 = all")->capture_default_str();
   sub->add_option("--out", flags->out, "Run file (JSONL), appended line by line")->required();

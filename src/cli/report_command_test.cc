@@ -76,6 +76,7 @@ TEST_F(ReportCommand, TablesAndCsv) {
   ASSERT_NE(speed, std::string::npos) << md;
   ASSERT_LT(accuracy, speed);
   const std::string accuracy_md = md.substr(accuracy, speed - accuracy), speed_md = md.substr(speed);
+  EXPECT_NE(accuracy_md.find("Graded by: relaygen."), std::string::npos) << accuracy_md;
   EXPECT_NE(accuracy_md.find("| Policy | tiny.jsonl |"), std::string::npos) << accuracy_md;
   EXPECT_NE(accuracy_md.find("| small |"), std::string::npos) << accuracy_md;
   EXPECT_NE(accuracy_md.find("| large |"), std::string::npos) << accuracy_md;
@@ -153,6 +154,29 @@ TEST_F(ReportCommand, MissingRunFile) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_LT(r.exit_code, 128) << r.err;
   EXPECT_NE(r.err.find("no-such-run.jsonl"), std::string::npos) << r.err;
+}
+
+// --grader re-grades math lines from their text and the table says which grader made it: "50"
+// for 0.5 is wrong for relaygen, right for the reference (its percent variants).
+TEST(ReportGrader, RegradesAndSaysWhichGrader) {
+  const std::string dir = MakeTempDir();
+  const std::string run = dir + "/run.jsonl";
+  {
+    std::ofstream out(run);
+    out << "{\"id\": \"a\", \"dataset\": \"toy\", \"policy\": \"large\", \"sample\": 0, "
+           "\"text\": \"so \\\\boxed{50}\", \"answer\": \"0.5\", \"correct\": false, \"grader\": \"relaygen\"}\n"
+           "{\"id\": \"b\", \"dataset\": \"toy\", \"policy\": \"large\", \"sample\": 0, "
+           "\"text\": \"\\\\boxed{7}\", \"answer\": \"7\", \"correct\": true, \"grader\": \"relaygen\"}\n";
+  }
+  CommandOutput r = RunCommand({RelaygenBinary(), "report", run});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Graded by: relaygen."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| large | 50.00"), std::string::npos) << r.out;
+  r = RunCommand({RelaygenBinary(), "report", run, "--grader", "reference"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Graded by: reference."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| large | 100.00"), std::string::npos) << r.out;
+  ExpectError(RunCommand({RelaygenBinary(), "report", run, "--grader", "nope"}), "nope");
 }
 
 }  // namespace

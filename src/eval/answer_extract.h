@@ -1,6 +1,13 @@
-// Finding the final answer in a model's output. Like the reference scorer (Qwen2.5-Math's
-// parser), the answer is the content of the LAST \boxed{...} in the whole text; reasoning models
-// box their answer after </think>, so the last box is the final one.
+// Finding the final answer in a model's output, the way a careful reader does:
+//  - boxes: the LAST \boxed{...} is the final answer, together with the boxes written right before
+//    it as one answer ("\boxed{4} and \boxed{7}", "$a=\boxed{3}$, $b=\boxed{5}$"): boxes joined only
+//    by "and", "or", commas, semicolons, "$", spacing, line breaks or a "x =" label. A box in an
+//    earlier sentence is an intermediate result, not part of the answer;
+//  - an answer phrase AFTER the last box overrides it ("I first guessed \boxed{12}, ... the answer
+//    is 15"), when the phrase states something math-like (a digit, '$' or a command);
+//  - without a box: the last "answer is" / "Answer:" / "Final Answer" heading / "####" line, cut at
+//    the end of its sentence ("The final answer is 12. I hope it is correct." -> "12");
+//  - else the last sentence's "... is X" or its last $...$ ("So the smallest k is 12.").
 #ifndef RELAYGEN_EVAL_ANSWER_EXTRACT_H_
 #define RELAYGEN_EVAL_ANSWER_EXTRACT_H_
 
@@ -15,8 +22,8 @@ namespace relaygen {
 // off by the token budget is skipped in favour of an earlier complete one. nullopt if none.
 std::optional<std::string> FindLastBoxed(std::string_view text);
 
-// FindLastBoxed, else the rest of the line after the last "answer is" / "Answer:" (the reference's
-// fallbacks), with '$' and a trailing '.' removed. nullopt when the output states no answer.
+// The final answer by the rules above; several boxes of one answer are joined with ", " (equal
+// contents once). nullopt when the output states no answer.
 std::optional<std::string> ExtractAnswer(std::string_view text);
 
 }  // namespace relaygen

@@ -4,6 +4,7 @@
 
 #include "eval/answer_extract.h"
 #include "eval/math_equiv.h"
+#include "eval/reference_grader.h"
 #include "util/error.h"
 
 namespace relaygen {
@@ -17,8 +18,26 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-Grade GradeOutput(std::string_view output, const EvalProblem& problem) {
+const char* GraderName(GraderKind grader) {
+  return grader == GraderKind::kReference ? "reference" : "relaygen";
+}
+
+GraderKind ParseGraderName(const std::string& name) {
+  if (name == "relaygen") return GraderKind::kRelaygen;
+  if (name == "reference") return GraderKind::kReference;
+  throw Error("unknown grader '" + name + "' (relaygen or reference)");
+}
+
+Grade GradeOutput(std::string_view output, const EvalProblem& problem, GraderKind grader) {
   Grade grade;
+  if (grader == GraderKind::kReference && problem.kind != AnswerKind::kChoice) {
+    auto answer = ReferenceExtractAnswer(output);
+    if (!answer) return grade;
+    grade.answered = true;
+    grade.extracted = *answer;
+    grade.correct = ReferenceMathEqual(*answer, ReferenceStripString(problem.answer));
+    return grade;
+  }
   auto answer = ExtractAnswer(output);
   if (!answer) return grade;
   grade.answered = true;

@@ -16,9 +16,20 @@ struct Grade {
   bool correct = false;
 };
 
+// Which grader decides: relaygen's own (answer_extract + math_equiv; the default) or the reference's
+// Qwen2.5-Math math_equal reproduced (reference_grader.h), for faithful reproduction of its tables.
+enum class GraderKind { kRelaygen, kReference };
+
+// "relaygen" / "reference".
+const char* GraderName(GraderKind grader);
+// The GraderKind named `name`; throws relaygen::Error for any other name.
+GraderKind ParseGraderName(const std::string& name);
+
 // ExtractAnswer, then: choice problems compare option letters (a boxed option text also counts as
-// its letter); numeric and latex problems use MathEquivalent.
-Grade GradeOutput(std::string_view output, const EvalProblem& problem);
+// its letter; the same for both graders); numeric and latex problems use MathEquivalent, or with
+// kReference ReferenceExtractAnswer + ReferenceMathEqual.
+Grade GradeOutput(std::string_view output, const EvalProblem& problem,
+                  GraderKind grader = GraderKind::kRelaygen);
 
 // True if the problem has a reference solution the oracle can answer with.
 bool HasOracleSolution(const EvalProblem& problem);

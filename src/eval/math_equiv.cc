@@ -5,20 +5,15 @@
 #include <regex>
 #include <vector>
 
+#include "eval/answer_label.h"
+#include "eval/answer_list.h"
+#include "eval/inequality.h"
 #include "eval/latex_expr.h"
+#include "eval/text_util.h"
 
 namespace relaygen {
 
 namespace {
-
-void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
-  if (from.empty()) return;
-  std::size_t pos = 0;
-  while ((pos = s->find(from, pos)) != std::string::npos) {
-    s->replace(pos, from.size(), to);
-    pos += to.size();
-  }
-}
 
 // Removes a LaTeX command only where it is not the prefix of a longer name (\left vs \leftarrow).
 void RemoveCommand(std::string* s, const std::string& command) {
@@ -33,13 +28,6 @@ void RemoveCommand(std::string* s, const std::string& command) {
   }
 }
 
-std::string Trim(std::string s) {
-  const char* ws = " \t\n\r\f\v";
-  std::size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
 std::string WithoutSpaces(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -48,27 +36,9 @@ std::string WithoutSpaces(const std::string& s) {
   return out;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// Index of the '}' closing the '{' at `open`, or npos.
-std::size_t MatchingBrace(const std::string& s, std::size_t open) {
-  int depth = 0;
-  for (std::size_t i = open; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '{' || s[i + 1] == '}')) {
-      ++i;
-      continue;
-    }
-    if (s[i] == '{') ++depth;
-    if (s[i] == '}' && --depth == 0) return i;
-  }
-  return std::string::npos;
-}
-
-const char* const kTextCommands[] = {"\\text", "\\textbf", "\\textit", "\\mbox", "\\mathrm",
-                                     "\\mathbf", "\\textrm", "\\boxed"};
+const char* const kTextCommands[] = {"\\text",   "\\textbf",     "\\textit", "\\mbox",
+                                     "\\mathrm", "\\mathbf",     "\\textrm", "\\boxed",
+                                     "\\textsf", "\\textnormal", "\\textup"};
 
 // "\text{X}" -> X when the command's group spans the whole string.
 bool UnwrapText(std::string* s) {
@@ -87,7 +57,7 @@ bool UnwrapText(std::string* s) {
 
 // Drops a trailing unit: "\text{ cm}^2", "\mbox{ inches}^2", " cents" after a number.
 bool StripTrailingUnit(std::string* s) {
-  static const std::regex kTextTail(R"(^(.*?)\s*\\(text|mbox|mathrm|textrm)\s*\{[^{}]*\}\s*(\^\s*\{?\s*[23]\s*\}?)?$)");
+  static const std::regex kTextTail(R"(^(.*?)\s*\\(text|mbox|mathrm|textrm|textbf|textit|textnormal|textsf|textup)\s*\{[^{}]*\}\s*(\^\s*\{?\s*[23]\s*\}?)?$)");
   std::smatch m;
   bool has_command = s->find('\\') != std::string::npos;
   if (has_command && std::regex_match(*s, m, kTextTail) && !Trim(m[1].str()).empty()) {
@@ -95,7 +65,7 @@ bool StripTrailingUnit(std::string* s) {
     return true;
   }
   static const std::regex kWordTail(
-      R"(^(.*[0-9}])\s+(square\s+|sq\s+|cubic\s+)?(units?|cm|centimeters?|m|meters?|km|kilometers?|mm|in|inch|inches|ft|feet|foot|yards?|miles?|mph|degrees?|cents?|dollars?|seconds?|minutes?|hours?|days?|weeks?|years?|pounds?|ounces?|grams?|kg|kilograms?|liters?|gallons?)(\^\s*\{?\s*[23]\s*\}?)?$)");
+      R"(^(.*[0-9}])\s+(square\s+|sq\s+|cubic\s+)?(units?|cm|centimeters?|m|meters?|km|kilometers?|mm|in|inch|inches|ft|feet|foot|yards?|miles?|mph|degrees?|cents?|dollars?|seconds?|minutes?|hours?|days?|weeks?|years?|pounds?|ounces?|grams?|kg|kilograms?|liters?|gallons?|percent|pct|percentage(\s+points?)?)(\^\s*\{?\s*[23]\s*\}?)?$)");
   if (s->find(' ') != std::string::npos && std::regex_match(*s, m, kWordTail)) {
     *s = Trim(m[1].str());
     return true;
@@ -114,29 +84,6 @@ std::size_t MatchingBracket(const std::string& s, std::size_t i) {
     }
   }
   return std::string::npos;
-}
-
-// Splits on `sep` outside brackets and braces.
-std::vector<std::string> SplitTopLevel(const std::string& s, const std::string& sep) {
-  std::vector<std::string> parts;
-  int depth = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if (c == ')' || c == ']' || c == '}') --depth;
-    if (depth == 0 && s.compare(i, sep.size(), sep) == 0) {
-      bool command_prefix = sep[0] == '\\' && i + sep.size() < s.size() &&
-                            std::isalpha(static_cast<unsigned char>(s[i + sep.size()]));
-      if (!command_prefix) {
-        parts.push_back(Trim(s.substr(start, i - start)));
-        start = i + sep.size();
-        i = start - 1;
-      }
-    }
-  }
-  parts.push_back(Trim(s.substr(start)));
-  return parts;
 }
 
 // "C" or "(C)".
@@ -165,6 +112,81 @@ Value Scalar(const std::string& text) {
 
 // "a \pm b" -> {a+b, a-b}; other items unchanged.
 std::vector<Value> ExpandPlusMinus(const std::vector<std::string>& parts);
+Value ParseValue(const std::string& s);
+
+// The cells of the "\begin{pmatrix}...\end{pmatrix}" (or bmatrix, vmatrix, Bmatrix, matrix, array
+// with its column spec) at `pos`, and the offset just past it; false if there is none.
+bool ReadMatrix(const std::string& s, std::size_t pos, std::vector<std::vector<std::string>>* rows,
+                std::size_t* end) {
+  static const std::regex kBegin(R"(^\\begin\{([pbvB]?matrix|array)\}(\{[^{}]*\})?)");
+  std::smatch m;
+  std::string rest = s.substr(pos);
+  if (!std::regex_search(rest, m, kBegin)) return false;
+  std::string close = "\\end{" + m[1].str() + "}";
+  std::size_t stop = s.find(close, pos + m.length(0));
+  if (stop == std::string::npos) return false;
+  rows->clear();
+  for (const auto& row : SplitTopLevel(s.substr(pos + m.length(0), stop - pos - m.length(0)), "\\\\")) {
+    if (!row.empty()) rows->push_back(SplitTopLevel(row, "&"));
+  }
+  *end = stop + close.size();
+  return !rows->empty();
+}
+
+// A matrix, also in brackets ("[\begin{array}...\end{array}]", what "\left[...\right]" leaves),
+// times a scalar ("2\begin{pmatrix}...", "-\begin{pmatrix}..."), or a sum or difference of such:
+// simple matrix arithmetic, cell by cell. nullopt if `s` is not one.
+std::optional<Value> ParseMatrixExpression(const std::string& s) {
+  if (s.find("\\begin") == std::string::npos) return std::nullopt;
+  std::vector<std::vector<std::string>> sum, raw;
+  bool plain = true;  // one matrix with no sign or factor: its cells keep their structure
+  std::size_t pos = 0;
+  for (int term = 0; pos < s.size(); ++term) {
+    while (pos < s.size() && s[pos] == ' ') ++pos;
+    std::string sign = "+";
+    if (s[pos] == '+' || s[pos] == '-') {
+      sign = std::string(1, s[pos++]);
+    } else if (term > 0) {
+      return std::nullopt;
+    }
+    std::size_t begin = s.find("\\begin", pos);
+    if (begin == std::string::npos) return std::nullopt;
+    std::string factor = Trim(s.substr(pos, begin - pos));
+    char wrap = 0;
+    if (!factor.empty() && (factor.back() == '(' || factor.back() == '[')) {
+      wrap = factor.back() == '(' ? ')' : ']';
+      factor = Trim(factor.substr(0, factor.size() - 1));
+    }
+    if (!factor.empty() && !LatexExpr::Parse(factor)) return std::nullopt;
+    std::vector<std::vector<std::string>> rows;
+    if (!ReadMatrix(s, begin, &rows, &pos)) return std::nullopt;
+    while (pos < s.size() && s[pos] == ' ') ++pos;
+    if (wrap != 0) {
+      if (pos >= s.size() || s[pos] != wrap) return std::nullopt;
+      ++pos;
+    }
+    plain = term == 0 && sign == "+" && factor.empty();
+    if (term == 0) raw = rows;
+    if (term > 0 && rows.size() != sum.size()) return std::nullopt;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      if (term == 0) sum.emplace_back(rows[r].size());
+      if (rows[r].size() != sum[r].size()) return std::nullopt;
+      for (std::size_t c = 0; c < rows[r].size(); ++c) {
+        sum[r][c] += sign + "(" + (factor.empty() ? "1" : factor) + ")*(" + rows[r][c] + ")";
+      }
+    }
+  }
+  Value v;
+  v.kind = Value::kMatrix;
+  for (std::size_t r = 0; r < sum.size(); ++r) {
+    std::vector<Value> cells;
+    for (std::size_t c = 0; c < sum[r].size(); ++c) {
+      cells.push_back(plain ? ParseValue(raw[r][c]) : Scalar(sum[r][c]));
+    }
+    v.rows.push_back(std::move(cells));
+  }
+  return v;
+}
 
 Value ParseValue(const std::string& s) {
   std::vector<std::string> unions = SplitTopLevel(s, "\\cup");
@@ -174,19 +196,7 @@ Value ParseValue(const std::string& s) {
     for (const auto& u : unions) v.items.push_back(ParseValue(u));
     return v;
   }
-  static const std::regex kMatrix(R"(^\\begin\{([pbvB]?matrix|array)\}(\{[^{}]*\})?(.*)\\end\{\1\}$)");
-  std::smatch m;
-  if (s.compare(0, 6, "\\begin") == 0 && std::regex_match(s, m, kMatrix)) {
-    Value v;
-    v.kind = Value::kMatrix;
-    for (const auto& row : SplitTopLevel(m[3].str(), "\\\\")) {
-      if (row.empty()) continue;
-      std::vector<Value> cells;
-      for (const auto& cell : SplitTopLevel(row, "&")) cells.push_back(ParseValue(cell));
-      v.rows.push_back(std::move(cells));
-    }
-    return v;
-  }
+  if (auto matrix = ParseMatrixExpression(s)) return *matrix;
   if (s.size() >= 4 && s.compare(0, 2, "\\{") == 0 && s.compare(s.size() - 2, 2, "\\}") == 0) {
     Value v;
     v.kind = Value::kSequence;
@@ -195,6 +205,11 @@ Value ParseValue(const std::string& s) {
     std::string inner = Trim(s.substr(2, s.size() - 4));
     if (!inner.empty()) v.items = ExpandPlusMinus(SplitTopLevel(inner, ","));
     return v;
+  }
+  // "{1,2}": a set written with plain braces (a LaTeX group holds no top-level comma otherwise).
+  if (s.size() >= 2 && s[0] == '{' && MatchingBrace(s, 0) == s.size() - 1) {
+    std::vector<std::string> parts = SplitTopLevel(s.substr(1, s.size() - 2), ",");
+    if (parts.size() > 1) return ParseValue("\\{" + s.substr(1, s.size() - 2) + "\\}");
   }
   if (!s.empty() && (s[0] == '(' || s[0] == '[') && MatchingBracket(s, 0) == s.size() - 1 &&
       (s.back() == ')' || s.back() == ']')) {
@@ -211,7 +226,18 @@ Value ParseValue(const std::string& s) {
   }
   std::vector<std::string> parts = SplitTopLevel(s, ",");
   std::vector<std::string> pm = SplitTopLevel(s, "\\pm");
-  if (parts.size() == 1 && (pm.size() != 2 || pm[1].empty())) return Scalar(s);
+  if (parts.size() == 1 && (pm.size() != 2 || pm[1].empty())) {
+    // A \pm inside a group, "\frac{-1\pm\sqrt{5}}{2}", is the two answers with + and with -.
+    std::size_t at = s.find("\\pm");
+    if (pm.size() != 1 || at == std::string::npos || s.find("\\pm", at + 1) != std::string::npos ||
+        (at + 3 < s.size() && std::isalpha(static_cast<unsigned char>(s[at + 3])))) {
+      return Scalar(s);
+    }
+    Value v;
+    v.kind = Value::kSequence;
+    v.items = {Scalar(s.substr(0, at) + "+" + s.substr(at + 3)), Scalar(s.substr(0, at) + "-" + s.substr(at + 3))};
+    return v;
+  }
   Value v;
   v.kind = Value::kSequence;
   v.items = ExpandPlusMinus(parts);
@@ -234,6 +260,17 @@ std::vector<Value> ExpandPlusMinus(const std::vector<std::string>& parts) {
 }
 
 bool CompareValues(const Value& a, const Value& b);
+
+// Items with repeats removed: a set (or a bare list of solutions) lists each element once.
+std::vector<Value> Distinct(const std::vector<Value>& items) {
+  std::vector<Value> out;
+  for (const Value& v : items) {
+    bool seen = false;
+    for (const Value& o : out) seen = seen || CompareValues(v, o);
+    if (!seen) out.push_back(v);
+  }
+  return out;
+}
 
 // A numeral with a base subscript: "52_8", "4210_{5}".
 bool BaseNumeral(const std::string& s, std::string* digits, std::string* base) {
@@ -328,7 +365,7 @@ bool SameItems(const std::vector<Value>& a, const std::vector<Value>& b, bool or
   return MatchUnordered(a, b, 0, &used);
 }
 
-bool CompareValues(const Value& a, const Value& b) {
+bool CompareSameKind(const Value& a, const Value& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case Value::kScalar: return CompareScalars(a.text, b.text);
@@ -342,16 +379,74 @@ bool CompareValues(const Value& a, const Value& b) {
     }
     case Value::kSequence: {
       bool bare_a = a.open == 0, bare_b = b.open == 0;
-      if (bare_a && bare_b) return SameItems(a.items, b.items, false);
+      if (bare_a && bare_b) return SameItems(Distinct(a.items), Distinct(b.items), false);
       if (bare_a || bare_b) {
         // A bare list answers a set (any order) or a tuple (in order), never an interval.
         const Value& bracketed = bare_a ? b : a;
-        if (bracketed.open == '{') return SameItems(a.items, b.items, false);
+        if (bracketed.open == '{') return SameItems(Distinct(a.items), Distinct(b.items), false);
         if (bracketed.open == '(' && bracketed.close == ')') return SameItems(a.items, b.items, true);
         return false;
       }
       if (a.open != b.open || a.close != b.close) return false;
-      return SameItems(a.items, b.items, /*ordered=*/a.open != '{');
+      if (a.open == '{') return SameItems(Distinct(a.items), Distinct(b.items), false);
+      return SameItems(a.items, b.items, /*ordered=*/true);
+    }
+  }
+  return false;
+}
+
+// The single distinct element of a set or a bare list, or nullptr: "\{2\}" answers "2", and so
+// do two boxes with one value written two ways ("\boxed{15\frac{39}{40}} or \boxed{\frac{639}{40}}").
+const Value* OnlyElement(const Value& v, std::vector<Value>* storage) {
+  if (v.kind != Value::kSequence || (v.open != '{' && v.open != 0)) return nullptr;
+  *storage = Distinct(v.items);
+  return storage->size() == 1 ? &(*storage)[0] : nullptr;
+}
+
+// The cells of a one-row or one-column matrix, in order; empty for any other matrix.
+std::vector<Value> VectorCells(const Value& v) {
+  std::vector<Value> cells;
+  if (v.kind != Value::kMatrix) return cells;
+  bool row = v.rows.size() == 1, column = true;
+  for (const auto& r : v.rows) column = column && r.size() == 1;
+  if (!row && !column) return cells;
+  for (const auto& r : v.rows) cells.insert(cells.end(), r.begin(), r.end());
+  return cells;
+}
+
+bool CompareValues(const Value& a, const Value& b) {
+  if (a.kind == b.kind && CompareSameKind(a, b)) return true;
+  std::vector<Value> storage;
+  if (b.kind == Value::kScalar) {
+    if (const Value* only = OnlyElement(a, &storage)) return CompareValues(*only, b);
+  }
+  if (a.kind == Value::kScalar) {
+    if (const Value* only = OnlyElement(b, &storage)) return CompareValues(a, *only);
+  }
+  // A column (or row) vector answers a tuple in order: (3,-1) and \begin{pmatrix}3\\-1\end{pmatrix}.
+  for (const auto& [m, t] : {std::pair<const Value*, const Value*>{&a, &b}, {&b, &a}}) {
+    if (m->kind == Value::kMatrix && t->kind == Value::kSequence && t->open == '(' && t->close == ')') {
+      std::vector<Value> cells = VectorCells(*m);
+      if (!cells.empty()) return SameItems(cells, t->items, /*ordered=*/true);
+    }
+  }
+  // Labelled answers, chains and approximations state a value: compare that
+  // ("(a,b)=(4,1)" and "(4,1)", "y = 2+3 = 5" and "5", "x \approx 14.1" and "14.1").
+  std::vector<std::string> stated_a, stated_b;
+  if (a.kind == Value::kScalar) stated_a = StatedValues(a.text);
+  if (b.kind == Value::kScalar) stated_b = StatedValues(b.text);
+  if (stated_a.empty() && stated_b.empty()) return false;
+  for (const Value* side : {&a, &b}) {
+    std::vector<std::string>& stated = side == &a ? stated_a : stated_b;
+    if (stated.empty()) stated.push_back(side->text);
+  }
+  for (const std::string& va : stated_a) {
+    for (const std::string& vb : stated_b) {
+      if (va == a.text && vb == b.text) continue;
+      if (CompareValues(va == a.text && a.kind != Value::kScalar ? a : ParseValue(va),
+                        vb == b.text && b.kind != Value::kScalar ? b : ParseValue(vb))) {
+        return true;
+      }
     }
   }
   return false;
@@ -370,6 +465,7 @@ std::string NormalizeAnswer(std::string_view answer) {
   ReplaceAll(&s, "\\dfrac", "\\frac");
   ReplaceAll(&s, "\\tfrac", "\\frac");
   ReplaceAll(&s, "\\cfrac", "\\frac");
+  CanonicalRelations(&s);
   RemoveCommand(&s, "\\displaystyle");
   ReplaceAll(&s, "\\left.", "");
   ReplaceAll(&s, "\\right.", "");
@@ -385,8 +481,15 @@ std::string NormalizeAnswer(std::string_view answer) {
     if (next == s) break;
     s = next;
   }
-  static const std::regex kBraceComma(R"((\d)\{,\}(\d{3}))");
-  if (s.find("{,}") != std::string::npos) s = std::regex_replace(s, kBraceComma, "$1$2");
+  // "{,}" before exactly three digits groups thousands (10{,}080); before any other number of
+  // digits it is a decimal comma (3{,}5 = 3.5). A bare comma is never a decimal point.
+  static const std::regex kBraceComma(R"((\d)\{,\}(\d{3})(?!\d))");
+  static const std::regex kDecimalComma(R"((\d)\{,\}(\d))");
+  if (s.find("{,}") != std::string::npos) {
+    // Repeated: one pass cannot rewrite both groups of "1{,}200{,}000" (they share a digit).
+    for (std::string next; (next = std::regex_replace(s, kBraceComma, "$1$2")) != s;) s = next;
+    s = std::regex_replace(s, kDecimalComma, "$1.$2");
+  }
   // Protect the matrix row separator "\\\\" from the "\\ " (a space) rule below.
   ReplaceAll(&s, "\\\\", "\x01");
   for (const char* space : {"\\!", "\\,", "\\;", "\\:"}) ReplaceAll(&s, space, "");
@@ -421,12 +524,17 @@ std::string NormalizeAnswer(std::string_view answer) {
     if (!changed) break;
   }
   // Remaining \text{...} inside an answer is plain text: "\text{east}" -> "east".
-  static const std::regex kInnerText(R"(\\(text|textbf|mbox|mathrm|textrm)\s*\{([^{}]*)\})");
+  static const std::regex kInnerText(R"(\\(text|textbf|textit|textnormal|textsf|textup|mbox|mathrm|textrm)\s*\{([^{}]*)\})");
   if (s.find('\\') != std::string::npos) s = std::regex_replace(s, kInnerText, "$2");
   static const std::regex kThousands(R"(^-?\d{1,3}(,\d{3})+(\.\d+)?$)");
   if (s.find(',') != std::string::npos && std::regex_match(s, kThousands)) ReplaceAll(&s, ",", "");
   static const std::regex kInPrefix(R"(^[a-zA-Z]\s*\\in\s*)");
   if (s.find("\\in") != std::string::npos) s = std::regex_replace(s, kInPrefix, "");
+  // "1 000 000": spaces grouping thousands (never "1 000" = 1 * 000).
+  static const std::regex kSpaceThousands(R"(^-?\d{1,3}( \d{3})+(\.\d+)?$)");
+  if (s.find(' ') != std::string::npos && std::regex_match(s, kSpaceThousands)) ReplaceAll(&s, " ", "");
+  if (auto interval = InequalityAsInterval(s)) s = *interval;
+  JoinWordsAsCommas(&s);
   // Collapse whitespace: it never matters except to separate a command from a letter.
   std::string out;
   for (char c : s) {

@@ -12,6 +12,11 @@
 //     are parsed as LaTeX arithmetic and compared numerically, at random points if they have
 //     variables (relative tolerance 1e-6: 3.14 is not \pi, 0.333 is not 1/3).
 //  4. Anything unparsable falls back to a case-insensitive comparison of the normalized text.
+// Issue 16 added: inequalities become intervals (inequality.h), lists in words become comma lists
+// (answer_list.h), sets and bare lists collapse duplicates and a one-element set equals its
+// element, labelled answers / chains / \approx are compared by the value they state
+// (answer_label.h), matrix arithmetic and vectors as tuples, and the decimal-comma rule
+// ("{,}" + not three digits is a decimal comma; a bare comma never is).
 #ifndef RELAYGEN_EVAL_MATH_EQUIV_H_
 #define RELAYGEN_EVAL_MATH_EQUIV_H_
 
