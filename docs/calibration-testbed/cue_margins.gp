@@ -1,12 +1,12 @@
 # gnuplot cue_margins.gp  (run in this directory)
-mu = 0.836228
+mu = 0.884782
 set title "Post-cue margin of the small model (mean ± SE) vs global mean"
 set ylabel "p(top1) - p(top2)"
 set xtics rotate by 60 right font ",9"
 set key top right
 set grid ytics
 set yrange [0:1]
-set xrange [-1:18]
+set xrange [-1:19]
 set style fill solid 0.6
 set boxwidth 0.6
 do for [fmt in "png svg"] {

@@ -207,6 +207,15 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     }
     if (!large_mode) {
       rec.Add(writer, false, seg, seg.text, "sentence", merge);
+      // The stop cut the small model's last token after the punctuation, but tokenizers merge
+      // it with what follows (".\n\n" is one token in Qwen's and the testbed's vocabularies): a
+      // context ending in a bare "." is one the large model never saw in training, and it answers
+      // it with text that follows a bare "." (another restatement). So the punctuation is backed
+      // off and the large model re-writes it as the start of a token it would produce itself.
+      if (!options_.raw_handoff && stop != "\n\n" && seg.text.size() >= stop.size()) {
+        heal = stop;
+        rec.BackOff(stop.size());
+      }
       state = State::kLarge;
       continue;
     }

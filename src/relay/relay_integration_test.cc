@@ -155,7 +155,11 @@ TEST_F(RelayIntegrationTest, PrefillAheadChangesNothingButWhenTokensArePrefilled
   ASSERT_GT(a.stats.switches_l_to_s, 2);
   EXPECT_EQ(b.stats.ahead_prefill_tokens, 0);
   EXPECT_GT(a.stats.ahead_prefill_tokens, 0);
-  EXPECT_EQ(a.stats.handoff_prefill_tokens + a.stats.ahead_prefill_tokens, b.stats.handoff_prefill_tokens);
+  // Each token is prefilled once, except around the punctuation handed back to the large model
+  // (token healing): the small model's reader may already have read the sentence's end.
+  EXPECT_LE(a.stats.handoff_prefill_tokens + a.stats.ahead_prefill_tokens,
+            b.stats.handoff_prefill_tokens + 4 * a.stats.switches_s_to_l)
+      << a.stats.switches_s_to_l << " switches back";
   // (These random models rarely write spaces, so most text is prefilled at the handoffs anyway;
   // relay_command_test shows the saving on the testbed pair.)
   // The sessions are the caller's again after Run: a second run reuses them and agrees.

@@ -6,6 +6,8 @@ namespace relaygen {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+// Sentence-ending punctuation, which the relay may back off at a handoff like whitespace.
+bool IsSentenceEnd(char c) { return c == '.' || c == '!' || c == '?'; }
 
 double MsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -49,7 +51,7 @@ void RunRecorder::Emit(Writer writer, std::string_view text) {
   std::string all = held_;
   all.append(text);
   size_t keep = all.size();
-  while (keep > 0 && IsSpace(all[keep - 1])) --keep;
+  while (keep > 0 && (IsSpace(all[keep - 1]) || IsSentenceEnd(all[keep - 1]))) --keep;
   if (keep > 0 && on_text_) on_text_(writer, std::string_view(all).substr(0, keep));
   held_ = all.substr(keep);
   held_writer_ = writer;

@@ -38,7 +38,8 @@ class RunRecorder {
   Sampling NextSampling();
 
   // A TextCallback for the next Generate of `writer`: forwards text to the caller as it streams,
-  // holding back trailing whitespace, which token healing may hand to the next model.
+  // holding back trailing whitespace and sentence-ending punctuation, which token healing may hand
+  // to the next model.
   TextCallback Stream(Writer writer);
 
   // Records a model's segment whose kept text is `kept` (segment.text, or a prefix of it when the
@@ -51,7 +52,7 @@ class RunRecorder {
   void Insert(Writer next_reader, bool answer, const std::string& text, const std::string& why);
 
   // Backs `n` bytes off the end of the transcript and of the last record (token healing). They
-  // must be whitespace that was never streamed.
+  // must be whitespace or punctuation that was never streamed.
   void BackOff(size_t n);
 
   void AddDiscarded(int tokens) { result_.stats.discarded_tokens += tokens; }

@@ -57,13 +57,16 @@ Segment ScriptedSession::Generate(const std::string& transcript, const SegmentRe
     calls_.push_back({transcript, request, seg});
     return seg;
   }
-  if (!request.first_token_prefix.empty() && pos_ < tape_.size() &&
-      tape_[pos_].text.compare(0, request.first_token_prefix.size(), request.first_token_prefix) != 0) {
-    throw std::logic_error("scripted token '" + tape_[pos_].text + "' does not begin with the prefix '" +
-                           request.first_token_prefix + "'");
-  }
   bool sampled_last = false;  // the loop ended on a sampled token, not end of generation
-  for (;;) {
+  // Token healing: a tape token that begins with the healed bytes is the first token; otherwise
+  // the model writes the healed bytes as a token of their own (id 0), which a real vocabulary
+  // always has, and the tape follows.
+  if (!request.first_token_prefix.empty() && pos_ < tape_.size() &&
+      tape_[pos_].text.compare(0, request.first_token_prefix.size(), request.first_token_prefix) != 0 &&
+      !builder.Add(0, request.first_token_prefix, 1.0f)) {
+    sampled_last = true;
+  }
+  for (; !sampled_last;) {
     if (pos_ >= tape_.size() || tape_[pos_].text == kEos) {
       if (pos_ < tape_.size()) ++pos_;
       builder.EndOfGeneration();
