@@ -10,8 +10,8 @@
 # Results go to docs/results/testbed/ (run files, report.md, CSV, plots; bench.md / bench.json).
 # Runs are resumable: rerunning continues unfinished run files. Environment: SAMPLES (default 1),
 # LIMIT (default 0 = all 300), THREADS (default 1), POLICIES, RULE (the shipped profile's selection
-# rule, default mean: what made the bundled profile; docs/calibration.md), OTHER_RULES (default
-# "min quantile:0.25").
+# rule, default min: what made the bundled profile; docs/calibration.md), OTHER_RULES (default
+# "mean quantile:0.25").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin/relaygen
@@ -20,8 +20,8 @@ SAMPLES=${SAMPLES:-1}
 LIMIT=${LIMIT:-0}
 THREADS=${THREADS:-1}
 POLICIES=${POLICIES:-large small relay all-cues answer-only spec-thinking token-router}
-RULE=${RULE:-mean}
-OTHER_RULES=${OTHER_RULES:-min quantile:0.25}
+RULE=${RULE:-min}
+OTHER_RULES=${OTHER_RULES:-mean quantile:0.25}
 CAL=docs/calibration-testbed
 mkdir -p "$OUT"
 [ -x "$BIN" ] || { echo "build relaygen first: ./scripts/setup.sh" >&2; exit 1; }
