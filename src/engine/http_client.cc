@@ -55,6 +55,9 @@ HttpClient::HttpClient(const std::string& base_url, const HttpOptions& options) 
   client_->set_read_timeout(Micros(options.read_timeout_s));
   client_->set_write_timeout(Micros(options.read_timeout_s));
   client_->set_keep_alive(true);
+  // Requests are small and latency-bound: without this, Nagle's algorithm holds a request's body
+  // until the server's delayed ACK of its headers, 40 ms per request.
+  client_->set_tcp_nodelay(true);
   if (!options.api_key.empty()) client_->set_bearer_token_auth(options.api_key);
 }
 
