@@ -63,43 +63,29 @@ HttpClient::HttpClient(const std::string& base_url, const HttpOptions& options) 
 
 HttpClient::~HttpClient() = default;
 
-Json HttpClient::Get(const std::string& path) {
-  for (int attempt = 0;; ++attempt) {
-    httplib::Result r = client_->Get(prefix_ + path);
-    const int status = r ? r->status : 0;
-    if ((!r || status == 503) && attempt < options_.retries && Retryable(r.error(), status)) {
-      std::this_thread::sleep_for(Micros(options_.backoff_s * (1 << attempt)));
-      continue;
-    }
-    if (!r) throw Error("server " + url_ + ": GET " + path + " failed: " + httplib::to_string(r.error()));
-    if (status != 200) {
-      throw Error("server " + url_ + ": GET " + path + " answered " + std::to_string(status) + ": " + ServerMessage(r->body));
-    }
-    try {
-      return Json::parse(r->body);
-    } catch (const std::exception&) {
-      throw Error("server " + url_ + ": GET " + path + " did not answer JSON: " + ServerMessage(r->body));
-    }
-  }
-}
+Json HttpClient::Get(const std::string& path) { return Call("GET", path, nullptr); }
 
-Json HttpClient::Post(const std::string& path, const Json& body) {
-  const std::string text = body.dump();
+Json HttpClient::Post(const std::string& path, const Json& body) { return Call("POST", path, &body); }
+
+Json HttpClient::Call(const char* method, const std::string& path, const Json* body) {
+  const std::string text = body != nullptr ? body->dump() : "";
+  const std::string what = std::string(method) + " " + path;
   for (int attempt = 0;; ++attempt) {
-    httplib::Result r = client_->Post(prefix_ + path, text, "application/json");
+    httplib::Result r = body != nullptr ? client_->Post(prefix_ + path, text, "application/json")
+                                        : client_->Get(prefix_ + path);
     const int status = r ? r->status : 0;
     if ((!r || status == 503) && attempt < options_.retries && Retryable(r.error(), status)) {
       std::this_thread::sleep_for(Micros(options_.backoff_s * (1 << attempt)));
       continue;
     }
-    if (!r) throw Error("server " + url_ + ": POST " + path + " failed: " + httplib::to_string(r.error()));
+    if (!r) throw Error("server " + url_ + ": " + what + " failed: " + httplib::to_string(r.error()));
     if (status != 200) {
-      throw Error("server " + url_ + ": POST " + path + " answered " + std::to_string(status) + ": " + ServerMessage(r->body));
+      throw Error("server " + url_ + ": " + what + " answered " + std::to_string(status) + ": " + ServerMessage(r->body));
     }
     try {
       return Json::parse(r->body);
     } catch (const std::exception&) {
-      throw Error("server " + url_ + ": POST " + path + " did not answer JSON: " + ServerMessage(r->body));
+      throw Error("server " + url_ + ": " + what + " did not answer JSON: " + ServerMessage(r->body));
     }
   }
 }

@@ -53,6 +53,9 @@ class HttpClient {
                   const std::function<bool(const nlohmann::json&)>& on_event);
 
  private:
+  // GET (no body) or POST `body`, with the retries of HttpOptions.
+  nlohmann::json Call(const char* method, const std::string& path, const nlohmann::json* body);
+
   std::string url_;     // as given, for messages
   std::string prefix_;  // path prefix from the URL ("" or "/v1")
   HttpOptions options_;
