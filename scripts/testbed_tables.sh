@@ -6,6 +6,7 @@
 #   ./scripts/testbed_tables.sh accuracy   # Table 2 style: pass@1 of every policy (eval + report)
 #   ./scripts/testbed_tables.sh rules      # relay pass@1 with the other rules' profiles
 #   ./scripts/testbed_tables.sh speed      # Table 3 style: the latency protocol (relaygen bench)
+#   ./scripts/testbed_tables.sh remote     # the same over two llama-servers: token ids, then --resend-text
 #
 # Results go to docs/results/testbed/ (run files, report.md, CSV, plots; bench.md / bench.json).
 # Runs are resumable: rerunning continues unfinished run files. Environment: SAMPLES (default 1),
@@ -66,5 +67,22 @@ case "${1:-}" in
     "$BIN" bench --dataset testbed --policies "$(echo $POLICIES | tr ' ' ',')" --problems 5 --runs 5 \
       -t "$THREADS" --out "$OUT/bench.json" | tee "$OUT/bench.md"
     ;;
-  *) echo "usage: $0 calibrate|accuracy|rules|speed" >&2; exit 2 ;;
+  remote)
+    # Two llama-servers (relaygen's llama.cpp build) serving the pair, as docs/serving.md launches them.
+    server="$(cat "${RELAYGEN_CACHE:-$HOME/.cache/relaygen}/llama-prefix")/bin/llama-server"
+    pids=()
+    trap 'kill "${pids[@]}" 2>/dev/null' EXIT
+    for m in large:18080 small:18081; do
+      "$server" -m "models/testbed-${m%%:*}.gguf" --host 127.0.0.1 --port "${m##*:}" -t 1 -tb 1 -np 1 -fa off \
+        -c 2048 --no-warmup --no-webui > "/tmp/testbed-llama-server-${m%%:*}.log" 2>&1 &
+      pids+=($!)
+    done
+    for port in 18080 18081; do until curl -sf "http://127.0.0.1:$port/health" > /dev/null; do sleep 0.2; done; done
+    urls=(--large-url http://127.0.0.1:18080 --small-url http://127.0.0.1:18081)
+    "$BIN" bench --dataset testbed --policies relay,answer-only --problems 5 --runs 5 -t "$THREADS" "${urls[@]}" \
+      --out "$OUT/bench-remote.json" | tee "$OUT/bench-remote.md"
+    "$BIN" bench --dataset testbed --policies relay,answer-only --problems 5 --runs 5 -t "$THREADS" "${urls[@]}" \
+      --resend-text --out "$OUT/bench-remote-resend-text.json" | tee "$OUT/bench-remote-resend-text.md"
+    ;;
+  *) echo "usage: $0 calibrate|accuracy|rules|speed|remote" >&2; exit 2 ;;
 esac

@@ -167,11 +167,7 @@ void HttpClient::PostStream(const std::string& path, const Json& body,
     const bool ok = client_->send(req, res, error);
     if (!bad_event.empty()) throw Error("server " + url_ + ": POST " + path + " streamed " + bad_event);
     if (stopped || done) return;
-    if (!ok && events == 0 && attempt < options_.retries && Retryable(error, status)) {
-      std::this_thread::sleep_for(Micros(options_.backoff_s * (1 << attempt)));
-      continue;
-    }
-    if (status == 503 && events == 0 && attempt < options_.retries) {
+    if (events == 0 && attempt < options_.retries && ((!ok && Retryable(error, status)) || status == 503)) {
       std::this_thread::sleep_for(Micros(options_.backoff_s * (1 << attempt)));
       continue;
     }

@@ -420,13 +420,13 @@ ServerKind DetectKind(HttpClient& http) {
 
 }  // namespace
 
-RemoteModel::RemoteModel(const RemoteOptions& options, ServerKind kind)
-    : options_(options), kind_(kind), http_(std::make_unique<HttpClient>(options.url, options.http)) {}
+RemoteModel::RemoteModel(const RemoteOptions& options, ServerKind kind, std::unique_ptr<HttpClient> http)
+    : options_(options), kind_(kind), http_(std::move(http)) {}
 
 std::unique_ptr<RemoteModel> RemoteModel::Connect(const RemoteOptions& options) {
-  HttpClient probe(options.url, options.http);
-  const ServerKind kind = options.server == "auto" ? DetectKind(probe) : ParseServerKind(options.server);
-  std::unique_ptr<RemoteModel> m(new RemoteModel(options, kind));
+  auto http = std::make_unique<HttpClient>(options.url, options.http);
+  const ServerKind kind = options.server == "auto" ? DetectKind(*http) : ParseServerKind(options.server);
+  std::unique_ptr<RemoteModel> m(new RemoteModel(options, kind, std::move(http)));
   if (kind == ServerKind::kLlama) {
     const Json props = m->http_->Get("/props");
     const Json settings = props.value("default_generation_settings", Json::object());
@@ -444,7 +444,6 @@ std::unique_ptr<RemoteModel> RemoteModel::Connect(const RemoteOptions& options) 
     }
     m->name_ = m->options_.model;
   }
-  m->model_id_ = m->options_.model;
   return m;
 }
 
@@ -457,10 +456,10 @@ std::string RemoteModel::RenderChat(const std::vector<ChatMessage>& messages) co
   }
   Json body = {{"messages", msgs}, {"add_generation_prompt", true}, {"chat_template_kwargs", kwargs},
                {"add_special_tokens", false}};
-  if (!model_id_.empty()) body["model"] = model_id_;
+  if (!options_.model.empty()) body["model"] = options_.model;
   const Json tokens = http_->Post("/tokenize", body).at("tokens");
   Json detok = {{"tokens", tokens}};
-  if (!model_id_.empty()) detok["model"] = model_id_;
+  if (!options_.model.empty()) detok["model"] = options_.model;
   return http_->Post("/detokenize", detok).at("prompt").get<std::string>();
 }
 
@@ -470,7 +469,7 @@ std::unique_ptr<Session> RemoteModel::NewSession() {
 }
 
 std::vector<Token> RemoteModel::Tokenize(const std::string& text, bool add_special) const {
-  return TokenizeOn(*http_, kind_, model_id_, text, add_special, nullptr);
+  return TokenizeOn(*http_, kind_, options_.model, text, add_special, nullptr);
 }
 
 void CheckSameTokenizer(const RemoteModel& large, const RemoteModel& small) {

@@ -54,12 +54,11 @@ class RemoteModel : public Model {
   std::vector<Token> Tokenize(const std::string& text, bool add_special) const;
 
  private:
-  RemoteModel(const RemoteOptions& options, ServerKind kind);
+  RemoteModel(const RemoteOptions& options, ServerKind kind, std::unique_ptr<HttpClient> http);
 
   RemoteOptions options_;
   ServerKind kind_;
   std::string name_;
-  std::string model_id_;  // OpenAI "model" field
   int n_ctx_ = 0;
   int n_slots_ = 1;
   std::atomic<int> next_slot_{0};
