@@ -101,6 +101,9 @@ class RemoteSession : public Session {
   // the server tokenize the rest.
   SyncStats Sync(const std::string& text);
   void Append(Token token, const std::string& piece);
+  // Tokens whose bytes the server did not give (or a tokenizer that rewrites text, e.g. a BOS it
+  // adds), which together bring the view to `text`: one unit, kept or dropped as a whole later.
+  void AppendRun(const std::vector<Token>& run, const std::string& text);
   CompletionRequest Request(const Sampling& sampling, int max_tokens, int n_top) const;
   // Token healing on a server: one token among the top candidates that begin with `prefix`, drawn
   // as the embedded engine would draw it; false when no candidate does (then the caller puts the
@@ -117,6 +120,14 @@ class RemoteSession : public Session {
   std::vector<size_t> offsets_;
   std::string text_;
 };
+
+void RemoteSession::AppendRun(const std::vector<Token>& run, const std::string& text) {
+  for (Token t : run) {
+    tokens_.push_back(t);
+    offsets_.push_back(text.size());
+  }
+  text_ = text;
+}
 
 void RemoteSession::Append(Token token, const std::string& piece) {
   tokens_.push_back(token);
@@ -144,13 +155,7 @@ RemoteSession::SyncStats RemoteSession::Sync(const std::string& text) {
   if (with_pieces && spelled == rest) {
     for (size_t i = 0; i < fresh.size(); ++i) Append(fresh[i], pieces[i]);
   } else {
-    // No bytes per token (or a tokenizer that rewrites text, e.g. a BOS it adds): the run is one
-    // unit, kept or dropped as a whole later.
-    for (Token t : fresh) {
-      tokens_.push_back(t);
-      offsets_.push_back(text.size());
-    }
-    text_ = text;
+    AppendRun(fresh, text);
   }
   return {static_cast<int>(keep), static_cast<int>(fresh.size())};
 }
@@ -384,11 +389,7 @@ ScoreResult RemoteSession::Score(const std::string& context, const std::string& 
       score.margin = MarginOf(top);
       result.tokens.push_back(std::move(score));
     }
-    for (Token t : cont) {
-      tokens_.push_back(t);
-      offsets_.push_back(context.size() + continuation.size());
-    }
-    text_ = context + continuation;
+    AppendRun(cont, context + continuation);
   }
   result.ms = MsSince(start);
   return result;
