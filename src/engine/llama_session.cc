@@ -273,6 +273,31 @@ LlamaSession::SamplerPtr LlamaSession::MakeSampler(const Sampling& s) const {
   return owner;
 }
 
+float* LlamaSession::LogitsRow(int32_t i) { return llama_get_logits_ith(ctx_.get(), i); }
+
+Token LlamaSession::DrawToken(llama_sampler* sampler, const float* logits, bool greedy) {
+  const int n_vocab = llama_vocab_n_tokens(vocab_);
+  Token token = 0;
+  if (greedy) {
+    // The first maximum, as llama.cpp's greedy sampler picks it.
+    for (Token t = 1; t < n_vocab; ++t) {
+      if (logits[t] > logits[token]) token = t;
+    }
+  } else {
+    // What llama_sampler_sample does with a context's row, on any row.
+    candidates_.resize(n_vocab);
+    for (Token t = 0; t < n_vocab; ++t) candidates_[t] = {t, logits[t], 0.0f};
+    llama_token_data_array array = {candidates_.data(), candidates_.size(), -1, false};
+    llama_sampler_apply(sampler, &array);
+    if (array.selected < 0 || array.selected >= static_cast<int64_t>(array.size)) {
+      throw Error("internal: the sampler selected no token");
+    }
+    token = array.data[array.selected].id;
+  }
+  llama_sampler_accept(sampler, token);
+  return token;
+}
+
 const std::vector<Token>& LlamaSession::TokensStartingWith(const std::string& prefix) {
   auto it = prefix_tokens_.find(prefix);
   if (it != prefix_tokens_.end()) return it->second;
@@ -316,7 +341,7 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
       builder.ContextFull();
       break;
     }
-    float* logits = llama_get_logits_ith(ctx_.get(), -1);
+    float* logits = LogitsRow(-1);
     const float margin = request.want_margins ? TopTwoMargin(logits, n_vocab, -1, nullptr) : 0.0f;
     if (i == 0 && !request.first_token_prefix.empty()) {
       // Token healing: only tokens that begin with the backed-off text may come first.
@@ -324,7 +349,7 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
       for (Token t : TokensStartingWith(request.first_token_prefix)) kept[t] = logits[t];
       std::copy(kept.begin(), kept.end(), logits);
     }
-    one[0] = llama_sampler_sample(sampler.get(), ctx_.get(), -1);
+    one[0] = DrawToken(sampler.get(), logits, request.sampling.temperature <= 0);
     if (llama_vocab_is_eog(vocab_, one[0])) {
       builder.EndOfGeneration();
       break;
@@ -365,7 +390,7 @@ ScoreResult LlamaSession::Score(const std::string& context, const std::string& c
   }
   const int n_vocab = llama_vocab_n_tokens(vocab_);
   // Logits that predict tokens[0] are those of the context's last token.
-  const float* context_logits = llama_get_logits_ith(ctx_.get(), -1);
+  const float* context_logits = LogitsRow(-1);
   std::vector<float> prev(context_logits, context_logits + n_vocab);
   const int n_batch = batch_.capacity();
   for (size_t start_i = 0; start_i < tokens.size(); start_i += n_batch) {
@@ -379,11 +404,11 @@ ScoreResult LlamaSession::Score(const std::string& context, const std::string& c
       score.token = tokens[start_i + j];
       score.piece = std::move(pieces[j]);
       // Row j-1 of this batch predicted token j; token 0 was predicted by the previous batch.
-      const float* row = j == 0 ? prev.data() : llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(j - 1));
+      const float* row = j == 0 ? prev.data() : LogitsRow(static_cast<int32_t>(j - 1));
       score.margin = TopTwoMargin(row, n_vocab, score.token, &score.p_token);
       result.tokens.push_back(std::move(score));
     }
-    const float* last = llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(count - 1));
+    const float* last = LogitsRow(static_cast<int32_t>(count - 1));
     prev.assign(last, last + n_vocab);
   }
   result.ms = MsSince(start);

@@ -60,6 +60,13 @@ class LlamaSession : public Session {
   };
   using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
   SamplerPtr MakeSampler(const Sampling& sampling) const;
+  // The logits row of the i-th token that kept logits in the last Decode (-1: the last such
+  // token). Every read of logits goes through here, so where rows live is decided in one place.
+  float* LogitsRow(int32_t i);
+  // Draws a token from `logits` (a row of n_vocab, which samplers may reorder a copy of) with
+  // `sampler`, and tells the sampler it was accepted. Greedy (`greedy`) is a plain argmax over
+  // the row, with no copy: over a 151k vocabulary a candidate array per token costs ~0.25 ms.
+  Token DrawToken(llama_sampler* sampler, const float* logits, bool greedy);
   const std::vector<Token>& TokensStartingWith(const std::string& prefix);
   int n_ctx() const;
 
@@ -93,6 +100,7 @@ class LlamaSession : public Session {
   bool logits_ready_ = false;  // the last decode ended with tokens_.back() and kept its logits
   std::map<std::string, std::vector<Token>> prefix_tokens_;
   mutable std::vector<Token> byte_tokens_;  // built on first use
+  std::vector<llama_token_data> candidates_;  // DrawToken's buffer, kept between tokens
 };
 
 // p(top-1) - p(top-2) of softmax(logits) (p(top-1) if the vocabulary has one entry); also the
