@@ -27,7 +27,10 @@ die()  { echo "[setup] error: $*" >&2; exit 1; }
 install_packages() {
   [ "${RELAYGEN_NO_APT:-0}" = 1 ] && { say "skipping Debian packages (RELAYGEN_NO_APT=1)"; return; }
   local pkgs=(build-essential cmake ninja-build git patchelf pkg-config nlohmann-json3-dev libcpp-httplib-dev
-              libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox)
+              libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox curl clang
+              libclang-rt-14-dev)
+  # Node.js fetches llama.cpp (npm) and runs the openai client of serve's tests; keep one already there.
+  command -v npm >/dev/null || pkgs+=(npm)
   [ "${RELAYGEN_TORCH:-0}" = 1 ] && pkgs+=(libtorch-dev libopenblas0-openmp)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -106,7 +109,22 @@ resolve_llama() {
   echo "$prefix"
 }
 
+# The npm `openai` client that serve's tests talk to relaygen serve with, into the cache (not the
+# repo). Optional for building; the test that uses it fails without it (CI) or skips.
+install_openai_client() {
+  local dir="$CACHE/npm" version=4.95.0
+  if grep -q "\"version\": \"$version\"" "$dir/node_modules/openai/package.json" 2>/dev/null; then
+    say "npm openai@$version present"; return
+  fi
+  command -v npm >/dev/null || { say "npm not found: skipping the openai client for serve's tests"; return; }
+  mkdir -p "$dir"
+  say "installing npm openai@$version into $dir"
+  (cd "$dir" && npm install --silent --no-audit --no-fund --prefix . "openai@$version" >"$dir/npm.log" 2>&1) \
+    || say "warning: npm install openai failed (see $dir/npm.log)"
+}
+
 install_packages
+install_openai_client
 LLAMA_PREFIX=$(resolve_llama)
 mkdir -p "$CACHE"
 echo "$LLAMA_PREFIX" > "$CACHE/llama-prefix"   # read by CMakeLists.txt when -DLLAMA_PREFIX is not given

@@ -44,6 +44,18 @@ ServerProcess::ServerProcess(const std::string& model, const std::vector<std::st
                                    std::to_string(port_), "-t", "1", "-tb", "1", "-np", "1", "-fa", "off",
                                    "-c", "2048", "--no-warmup", "--no-webui"};
   args.insert(args.end(), extra.begin(), extra.end());
+  Launch(std::move(args), ready_s);
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> argv, int port, double ready_s) {
+  port_ = port;
+  url_ = "http://127.0.0.1:" + std::to_string(port_);
+  log_path_ = TestDataPath("server-" + std::to_string(port_) + ".log");
+  Launch(std::move(argv), ready_s);
+}
+
+void ServerProcess::Launch(std::vector<std::string> args, double ready_s) {
+  const std::string program = args[0].substr(args[0].find_last_of('/') + 1);
   pid_ = ::fork();
   if (pid_ < 0) throw Error("fork failed");
   if (pid_ == 0) {
@@ -65,14 +77,30 @@ ServerProcess::ServerProcess(const std::string& model, const std::vector<std::st
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw Error("llama-server exited before it was ready:\n" + Log());
+      throw Error(program + " exited before it was ready:\n" + Log());
     }
     auto r = client.Get("/health");
     if (r && r->status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   Kill();
-  throw Error("llama-server not ready after " + std::to_string(ready_s) + " s:\n" + Log());
+  throw Error(program + " not ready after " + std::to_string(ready_s) + " s:\n" + Log());
+}
+
+int ServerProcess::Terminate(double wait_s) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill();
+  return -1;
 }
 
 void ServerProcess::Kill() {

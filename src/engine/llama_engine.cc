@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/batched_context.h"
 #include "engine/llama_session.h"
 #include "util/error.h"
 
@@ -102,6 +103,7 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
   }
   if (resolved.n_ctx <= 0) resolved.n_ctx = std::min(llama_model_n_ctx_train(model), 16384);
   if (resolved.n_batch <= 0) throw Error("batch size must be positive");
+  if (resolved.n_parallel <= 0) throw Error("the number of parallel sessions must be positive");
   if (resolved.flash_attn != "auto" && resolved.flash_attn != "on" && resolved.flash_attn != "off") {
     throw Error("flash attention must be on, off or auto (got '" + resolved.flash_attn + "')");
   }
@@ -113,9 +115,50 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
 }
 
 LlamaModel::LlamaModel(llama_model* model, std::string name, const LlamaOptions& options)
-    : model_(model), name_(std::move(name)), options_(options) {}
+    : model_(model), name_(std::move(name)), options_(options) {
+  if (options_.n_parallel > 1) {
+    try {
+      batched_ = std::make_unique<BatchedContext>(NewLlamaContext(*this, options_.n_parallel),
+                                                  options_.n_parallel, options_.n_batch);
+    } catch (...) {
+      llama_model_free(model_);
+      throw;
+    }
+  }
+}
 
-LlamaModel::~LlamaModel() { llama_model_free(model_); }
+LlamaModel::~LlamaModel() {
+  batched_.reset();
+  llama_model_free(model_);
+}
+
+llama_context* NewLlamaContext(const LlamaModel& model, int n_seq) {
+  const LlamaOptions& o = model.options();
+  llama_context_params params = llama_context_default_params();
+  params.n_ctx = static_cast<uint32_t>(o.n_ctx) * static_cast<uint32_t>(n_seq);
+  params.n_batch = static_cast<uint32_t>(o.n_batch);
+  params.n_ubatch = static_cast<uint32_t>(o.n_batch);
+  params.n_seq_max = static_cast<uint32_t>(n_seq);
+  // One KV cache per sequence: with a unified one every decode attends over the cells of every
+  // sequence, idle ones included (docs/serving.md).
+  params.kv_unified = false;
+  params.n_threads = o.n_threads;
+  params.n_threads_batch = o.n_threads;
+  params.no_perf = true;
+  params.flash_attn_type = o.flash_attn == "on"    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                           : o.flash_attn == "off" ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                   : LLAMA_FLASH_ATTN_TYPE_AUTO;
+  if (o.f32_kv_cache) {
+    params.type_k = GGML_TYPE_F32;
+    params.type_v = GGML_TYPE_F32;
+  }
+  llama_context* ctx = llama_init_from_model(model.raw(), params);
+  if (ctx == nullptr) {
+    throw Error("failed to create a llama.cpp context for '" + model.name() + "' (n_ctx " +
+                std::to_string(params.n_ctx) + "): out of memory?");
+  }
+  return ctx;
+}
 
 std::string LlamaModel::RenderChat(const std::vector<ChatMessage>& messages) const {
   const char* tmpl = llama_model_chat_template(model_, nullptr);

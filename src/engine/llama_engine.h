@@ -8,9 +8,12 @@
 
 #include "engine/engine.h"
 
+struct llama_context;
 struct llama_model;
 
 namespace relaygen {
+
+class BatchedContext;
 
 struct LlamaOptions {
   int n_threads = 0;   // 0: $RELAYGEN_THREADS if set, else all cores (1 for models < 20M params)
@@ -20,6 +23,9 @@ struct LlamaOptions {
   // "auto" (llama.cpp's choice), "on" or "off". On CPU, tiny models prefill short handoff texts
   // about twice as fast with it off (docs/benchmarks.md).
   std::string flash_attn = "auto";
+  // Sessions that may exist at once. Above 1 they are sequences of one shared context whose
+  // decodes are batched together (batched_context.h), each with n_ctx tokens of its own.
+  int n_parallel = 1;
 };
 
 class LlamaModel : public Model {
@@ -35,6 +41,8 @@ class LlamaModel : public Model {
 
   llama_model* raw() const { return model_; }
   const LlamaOptions& options() const { return options_; }
+  // The context every session shares when options().n_parallel > 1, else null.
+  BatchedContext* batched_context() const { return batched_.get(); }
 
  private:
   LlamaModel(llama_model* model, std::string name, const LlamaOptions& options);
@@ -42,7 +50,12 @@ class LlamaModel : public Model {
   llama_model* model_;
   std::string name_;
   LlamaOptions options_;
+  std::unique_ptr<BatchedContext> batched_;  // destroyed before model_ is freed
 };
+
+// A llama.cpp context of `model` with the model's options and room for `n_seq` sequences of
+// options().n_ctx tokens each (one KV cache per sequence). Throws relaygen::Error.
+llama_context* NewLlamaContext(const LlamaModel& model, int n_seq);
 
 // Silences llama.cpp's logging (on by default only when RELAYGEN_LLAMA_LOG=1).
 void ConfigureLlamaLogging();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/batched_context.h"
 #include "engine/llama_engine.h"
 #include "engine/segment_builder.h"
 #include "util/error.h"
@@ -19,6 +20,23 @@ using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
+
+// Marks a session of a shared context as generating while a Generate runs: the leader of a
+// batched decode waits a moment for the next token of every generating session.
+class GeneratingScope {
+ public:
+  explicit GeneratingScope(BatchedContext* shared) : shared_(shared) {
+    if (shared_ != nullptr) shared_->BeginGenerating();
+  }
+  ~GeneratingScope() {
+    if (shared_ != nullptr) shared_->EndGenerating();
+  }
+  GeneratingScope(const GeneratingScope&) = delete;
+  GeneratingScope& operator=(const GeneratingScope&) = delete;
+
+ private:
+  BatchedContext* shared_;
+};
 
 }  // namespace
 
@@ -47,42 +65,33 @@ float TopTwoMargin(const float* logits, int n_vocab, Token token, float* p_token
 
 namespace {
 
-llama_context* NewContext(LlamaModel* model) {
-  const LlamaOptions& o = model->options();
-  llama_context_params params = llama_context_default_params();
-  params.n_ctx = static_cast<uint32_t>(o.n_ctx);
-  params.n_batch = static_cast<uint32_t>(o.n_batch);
-  params.n_ubatch = static_cast<uint32_t>(o.n_batch);
-  params.n_seq_max = 1;
-  params.n_threads = o.n_threads;
-  params.n_threads_batch = o.n_threads;
-  params.no_perf = true;
-  params.flash_attn_type = o.flash_attn == "on"    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
-                           : o.flash_attn == "off" ? LLAMA_FLASH_ATTN_TYPE_DISABLED
-                                                   : LLAMA_FLASH_ATTN_TYPE_AUTO;
-  if (o.f32_kv_cache) {
-    params.type_k = GGML_TYPE_F32;
-    params.type_v = GGML_TYPE_F32;
-  }
-  llama_context* ctx = llama_init_from_model(model->raw(), params);
-  if (ctx == nullptr) {
-    throw Error("failed to create a llama.cpp context for '" + model->name() + "' (n_ctx " +
-                std::to_string(o.n_ctx) + "): out of memory?");
-  }
-  return ctx;
-}
-
 }  // namespace
 
 LlamaSession::LlamaSession(LlamaModel* model)
     : model_(model),
       vocab_(llama_model_get_vocab(model->raw())),
-      ctx_(NewContext(model)),
-      batch_(model->options().n_batch) {}
+      shared_(model->batched_context()),
+      batch_(shared_ != nullptr ? 1 : model->options().n_batch) {
+  if (shared_ == nullptr) {
+    ctx_.reset(NewLlamaContext(*model, 1));
+    return;
+  }
+  seq_ = shared_->AcquireSeq();
+  if (seq_ < 0) {
+    throw Error("all " + std::to_string(model->options().n_parallel) + " sequences of '" + model->name() +
+                "' are in use");
+  }
+}
 
-LlamaSession::~LlamaSession() = default;
+LlamaSession::~LlamaSession() {
+  if (shared_ != nullptr) shared_->ReleaseSeq(seq_);
+}
 
-int LlamaSession::n_ctx() const { return static_cast<int>(llama_n_ctx(ctx_.get())); }
+int LlamaSession::n_ctx() const {
+  return shared_ != nullptr ? shared_->n_ctx_per_seq() : static_cast<int>(llama_n_ctx(ctx_.get()));
+}
+
+int LlamaSession::n_batch() const { return shared_ != nullptr ? shared_->n_batch() : batch_.capacity(); }
 
 std::vector<Token> LlamaSession::TokenizeValid(const std::string& text, bool add_special) const {
   if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() / 2)) {
@@ -169,7 +178,11 @@ bool LlamaSession::TokenizeExact(const std::string& text, bool add_special,
 
 void LlamaSession::Truncate(size_t n_keep) {
   if (n_keep == tokens_.size()) return;
-  llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, static_cast<llama_pos>(n_keep), -1);
+  if (shared_ != nullptr) {
+    shared_->SeqRemove(seq_, static_cast<llama_pos>(n_keep));
+  } else {
+    llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, static_cast<llama_pos>(n_keep), -1);
+  }
   tokens_.resize(n_keep);
   offsets_.resize(n_keep);
   text_.resize(n_keep == 0 ? 0 : offsets_.back());
@@ -179,26 +192,20 @@ void LlamaSession::Truncate(size_t n_keep) {
 void LlamaSession::Decode(const std::vector<Token>& tokens, const std::vector<std::string>& pieces,
                           bool all_logits) {
   const int n = static_cast<int>(tokens.size());
-  const int n_batch = batch_.capacity();
-  if (all_logits && n > n_batch) throw Error("internal: all_logits decode larger than a batch");
+  const int chunk_size = n_batch();
+  if (all_logits && n > chunk_size) throw Error("internal: all_logits decode larger than a batch");
   logits_ready_ = false;
-  llama_batch& batch = batch_.get();
-  for (int start = 0; start < n; start += n_batch) {
-    const int count = std::min(n_batch, n - start);
+  for (int start = 0; start < n; start += chunk_size) {
+    const int count = std::min(chunk_size, n - start);
     const llama_pos base = static_cast<llama_pos>(tokens_.size());
-    for (int i = 0; i < count; ++i) {
-      batch.token[i] = tokens[start + i];
-      batch.pos[i] = base + i;
-      batch.n_seq_id[i] = 1;
-      batch.seq_id[i][0] = 0;
-      batch.logits[i] = all_logits || (start + i == n - 1);
-    }
-    batch.n_tokens = count;
-    const int rc = llama_decode(ctx_.get(), batch);
+    const int rc = shared_ != nullptr ? DecodeShared(tokens, start, count, all_logits)
+                                      : DecodeOwn(tokens, start, count, all_logits);
     if (rc != 0) {
-      // llama.cpp may have kept part of the failed chunk (it removes only what it knows failed):
-      // cut the cache back to the tokens recorded as evaluated, so the next Sync sees the truth.
-      llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, base, -1);
+      if (shared_ == nullptr) {
+        // llama.cpp may have kept part of the failed chunk (it removes only what it knows failed):
+        // cut the cache back to the tokens recorded as evaluated, so the next Sync sees the truth.
+        llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, base, -1);
+      }
       throw Error("llama_decode failed (code " + std::to_string(rc) + ") for '" + model_->name() + "'");
     }
     for (int i = 0; i < count; ++i) {
@@ -208,6 +215,29 @@ void LlamaSession::Decode(const std::vector<Token>& tokens, const std::vector<st
     }
   }
   logits_ready_ = n > 0;
+}
+
+int LlamaSession::DecodeOwn(const std::vector<Token>& tokens, int start, int count, bool all_logits) {
+  llama_batch& batch = batch_.get();
+  const llama_pos base = static_cast<llama_pos>(tokens_.size());
+  const int n = static_cast<int>(tokens.size());
+  for (int i = 0; i < count; ++i) {
+    batch.token[i] = tokens[start + i];
+    batch.pos[i] = base + i;
+    batch.n_seq_id[i] = 1;
+    batch.seq_id[i][0] = 0;
+    batch.logits[i] = all_logits || (start + i == n - 1);
+  }
+  batch.n_tokens = count;
+  return llama_decode(ctx_.get(), batch);
+}
+
+int LlamaSession::DecodeShared(const std::vector<Token>& tokens, int start, int count, bool all_logits) {
+  const int n = static_cast<int>(tokens.size());
+  const std::vector<Token> chunk(tokens.begin() + start, tokens.begin() + start + count);
+  std::vector<bool> keep(count);
+  for (int i = 0; i < count; ++i) keep[i] = all_logits || (start + i == n - 1);
+  return shared_->Decode(seq_, chunk, static_cast<llama_pos>(tokens_.size()), keep, &rows_);
 }
 
 LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
@@ -273,7 +303,16 @@ LlamaSession::SamplerPtr LlamaSession::MakeSampler(const Sampling& s) const {
   return owner;
 }
 
-float* LlamaSession::LogitsRow(int32_t i) { return llama_get_logits_ith(ctx_.get(), i); }
+float* LlamaSession::LogitsRow(int32_t i) {
+  if (shared_ == nullptr) return llama_get_logits_ith(ctx_.get(), i);
+  // The rows the last decode kept, in order (what llama_get_logits_ith indexes the same way for
+  // the decodes sessions make: all rows, or the last token's only).
+  const size_t n_vocab = static_cast<size_t>(llama_vocab_n_tokens(vocab_));
+  const size_t n_rows = rows_.size() / n_vocab;
+  const size_t row = i < 0 ? n_rows - 1 : static_cast<size_t>(i);
+  if (n_rows == 0 || row >= n_rows) throw Error("internal: no logits row " + std::to_string(i));
+  return rows_.data() + row * n_vocab;
+}
 
 Token LlamaSession::DrawToken(llama_sampler* sampler, const float* logits, bool greedy) {
   const int n_vocab = llama_vocab_n_tokens(vocab_);
@@ -317,6 +356,7 @@ const std::vector<Token>& LlamaSession::TokensStartingWith(const std::string& pr
 Segment LlamaSession::Generate(const std::string& transcript, const SegmentRequest& request,
                                const TextCallback& on_text) {
   SegmentBuilder builder(request, transcript, on_text);
+  const GeneratingScope generating(shared_);
   auto start = Clock::now();
   SyncStats sync;
   try {
@@ -392,7 +432,7 @@ ScoreResult LlamaSession::Score(const std::string& context, const std::string& c
   // Logits that predict tokens[0] are those of the context's last token.
   const float* context_logits = LogitsRow(-1);
   std::vector<float> prev(context_logits, context_logits + n_vocab);
-  const int n_batch = batch_.capacity();
+  const int n_batch = this->n_batch();
   for (size_t start_i = 0; start_i < tokens.size(); start_i += n_batch) {
     const size_t count = std::min(tokens.size() - start_i, static_cast<size_t>(n_batch));
     const std::vector<Token> chunk(tokens.begin() + start_i, tokens.begin() + start_i + count);

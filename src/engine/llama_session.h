@@ -1,5 +1,6 @@
-// One sequence of a LlamaModel: a llama_context with its KV cache, and the token view of the
-// transcript that cache holds.
+// One sequence of a LlamaModel: a KV cache and the token view of the transcript it holds. The
+// sequence is a llama_context of its own, or, when the model serves several sessions at once
+// (LlamaOptions::n_parallel > 1), one sequence of the model's BatchedContext.
 #ifndef RELAYGEN_ENGINE_LLAMA_SESSION_H_
 #define RELAYGEN_ENGINE_LLAMA_SESSION_H_
 
@@ -14,6 +15,7 @@
 
 namespace relaygen {
 
+class BatchedContext;
 class LlamaModel;
 
 class LlamaSession : public Session {
@@ -29,8 +31,8 @@ class LlamaSession : public Session {
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override;
 
-  // The llama.cpp context, for tests that need to reach below the session (e.g. to make a
-  // decode fail with llama_set_abort_callback).
+  // The session's own llama.cpp context (null for a sequence of a shared one), for tests that
+  // need to reach below the session (e.g. to make a decode fail with llama_set_abort_callback).
   llama_context* raw_context() const { return ctx_.get(); }
 
  private:
@@ -55,6 +57,11 @@ class LlamaSession : public Session {
   // (thrown as relaygen::Error) the bookkeeping and the KV cache still agree. With `all_logits`
   // (at most one chunk) every token keeps its logits, else only the last one.
   void Decode(const std::vector<Token>& tokens, const std::vector<std::string>& pieces, bool all_logits);
+  // One chunk of Decode, tokens[start, start + count), on the session's own context or through the
+  // shared one; llama_decode's code.
+  int DecodeOwn(const std::vector<Token>& tokens, int start, int count, bool all_logits);
+  int DecodeShared(const std::vector<Token>& tokens, int start, int count, bool all_logits);
+  int n_batch() const;
   struct SamplerDeleter {
     void operator()(llama_sampler* sampler) const { llama_sampler_free(sampler); }
   };
@@ -90,8 +97,11 @@ class LlamaSession : public Session {
 
   LlamaModel* model_;
   const llama_vocab* vocab_;
+  BatchedContext* shared_;  // the model's shared context, or null: then ctx_ is the session's own
+  int seq_ = 0;             // the sequence of shared_ this session is
   std::unique_ptr<llama_context, ContextDeleter> ctx_;
-  Batch batch_;
+  Batch batch_;             // for ctx_ (one token when shared_ builds the batches)
+  std::vector<float> rows_; // with shared_: the logits rows the last decode kept
   // The cache: tokens_[i] ends at byte offsets_[i] of text_, and text_ is what they spell. Only
   // tokens llama_decode has accepted are here.
   std::vector<Token> tokens_;

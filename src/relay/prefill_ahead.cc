@@ -9,9 +9,6 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// How long a waiting thread polls before it sleeps on the condition variable.
-constexpr std::chrono::microseconds kSpin(2000);
-
 }  // namespace
 
 size_t SafeSplitPoint(std::string_view text) {
@@ -22,7 +19,7 @@ size_t SafeSplitPoint(std::string_view text) {
   return 0;
 }
 
-PrefillAhead::PrefillAhead() { worker_ = std::thread([this] { Work(); }); }
+PrefillAhead::PrefillAhead(std::chrono::microseconds spin) : spin_(spin) { worker_ = std::thread([this] { Work(); }); }
 
 PrefillAhead::~PrefillAhead() {
   {
@@ -89,7 +86,7 @@ void PrefillAhead::Await(std::unique_lock<std::mutex>& lock, const std::function
   // on its waker's core, where the two models then take turns instead of running side by side
   // (measured: the small model decoded 3x slower while the large one prefilled ahead). Words arrive
   // every fraction of a millisecond during a turn, so the poll rarely ends in a sleep.
-  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  const auto deadline = std::chrono::steady_clock::now() + spin_;
   while (!ready()) {
     const uint64_t seen = changes_.load(std::memory_order_acquire);
     lock.unlock();

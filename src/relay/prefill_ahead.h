@@ -19,6 +19,7 @@
 #define RELAYGEN_RELAY_PREFILL_AHEAD_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -44,7 +45,11 @@ struct PrefillAheadStats {
 
 class PrefillAhead {
  public:
-  PrefillAhead();
+  // How long a waiting thread polls before it sleeps on the condition variable (see Await): what
+  // a lone relay on two cores wants. A server running many relays at once wants 0, or the polls
+  // take the cores the decodes need.
+  static constexpr std::chrono::microseconds kDefaultSpin{2000};
+  explicit PrefillAhead(std::chrono::microseconds spin = kDefaultSpin);
   ~PrefillAhead();
   PrefillAhead(const PrefillAhead&) = delete;
   PrefillAhead& operator=(const PrefillAhead&) = delete;
@@ -85,6 +90,7 @@ class PrefillAhead {
   void Lookahead(std::unique_lock<std::mutex>& lock);  // runs the check; `lock` held on entry and exit
   void Failed(std::exception_ptr error);  // mutex held: background work threw `error`
 
+  const std::chrono::microseconds spin_;
   std::mutex mu_;  // guards everything below but worker_
   Session* session_ = nullptr;  // the model reading along; null while paused
   std::condition_variable cv_;

@@ -130,7 +130,7 @@ RelayController::RelayController(Session* large, Session* small, RelayOptions op
       large_stops_(LargeModeStops(options_)),
       small_stops_(SmallModeStops()) {
   if (large_ == nullptr || small_ == nullptr) throw Error("relay needs a large and a small model");
-  if (options_.prefill_ahead) ahead_ = std::make_unique<PrefillAhead>();
+  if (options_.prefill_ahead) ahead_ = std::make_unique<PrefillAhead>(options_.prefill_ahead_spin);
 }
 
 PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sampling,

@@ -7,6 +7,7 @@
 #ifndef RELAYGEN_RELAY_RELAY_CONTROLLER_H_
 #define RELAYGEN_RELAY_RELAY_CONTROLLER_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ struct RelayOptions {
   // Prefill ahead (prefill_ahead.h): the model not writing prefills the text on a worker thread,
   // so a handoff prefills only the last word or two. The reference prefills it all at the handoff.
   bool prefill_ahead = true;
+  // How long prefill ahead's threads poll before sleeping (PrefillAhead::kDefaultSpin).
+  std::chrono::microseconds prefill_ahead_spin = PrefillAhead::kDefaultSpin;
 };
 
 // Stops of mode L: the cues (word-boundary unless kSubstring), then `</think>` (immediate).
