@@ -308,13 +308,13 @@ TEST_F(ServeTest, SixteenClientsGetWhatEachRequestGetsAlone) {
 // One slot, no line: a second request is refused at once; a client that hangs up mid-stream frees
 // the slot for the next one.
 TEST(ServeLimits, AFullServerRefusesAtOnceAndAHangUpFreesTheSlot) {
-  auto server = StartServe({"--slots", "1", "--queue", "0"});
+  auto server = StartServe({"--slots", "1", "--queue", "0", "-c", "8192"});
   std::atomic<bool> streaming{false};
   std::atomic<bool> hung_up{false};
   std::thread reader([&] {
     httplib::Client client("127.0.0.1", server->port());
-    json body = ChatBody(kProblem, 4000, true);
-    body["temperature"] = 1.5;  // a long, wandering answer: it would run for a long time
+    json body = ChatBody(kProblem, 30000, true);
+    body["ignore_eos"] = true;  // a long answer: it would run until the budget or a full window
     httplib::Request req;
     req.method = "POST";
     req.path = "/v1/chat/completions";
@@ -349,7 +349,54 @@ TEST(ServeLimits, AFullServerRefusesAtOnceAndAHangUpFreesTheSlot) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("relaygen_requests_total{policy=\"relay\",status=\"499\"} 1"), std::string::npos)
       << metrics->body;
+  // The abandoned generation stopped soon after the hang-up instead of running on to its window
+  // of 8192 tokens (the follow-up requests write at most 10 tokens each).
+  auto counter = [&](const std::string& name) {
+    const size_t at = metrics->body.find(name + " ");
+    return at == std::string::npos ? -1L : std::stol(metrics->body.substr(at + name.size() + 1));
+  };
+  const long generated = counter("relaygen_generated_tokens_total{model=\"large\"}") +
+                         counter("relaygen_generated_tokens_total{model=\"small\"}");
+  EXPECT_LT(generated, 2000) << metrics->body;
   EXPECT_EQ(server->Terminate(), 0) << "SIGTERM should stop the server cleanly";
+}
+
+// A large model that takes long to come up (a server that answers slowly): /health says 503 in
+// OpenAI's error shape meanwhile, and the failure to connect ends the server with a clear error.
+TEST(ServeLimits, HealthIs503WhileTheModelsLoad) {
+  httplib::Server slow;
+  slow.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    res.status = 500;
+    res.set_content("loading", "text/plain");
+  });
+  const int slow_port = slow.bind_to_any_port("127.0.0.1");
+  std::thread slow_thread([&slow] { slow.listen_after_bind(); });
+  const int port = FreePort();
+  CommandOutput result;
+  std::thread serve([&] {
+    result = RunCommand({RelaygenBinary(), "serve", "--port", std::to_string(port), "--large-url",
+                         "http://127.0.0.1:" + std::to_string(slow_port), "--server", "llama"});
+  });
+  httplib::Client client("127.0.0.1", port);
+  int status = 0;
+  std::string body;
+  for (int i = 0; i < 100 && status == 0; ++i) {
+    auto r = client.Get("/health");
+    if (r) {
+      status = r->status;
+      body = r->body;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  serve.join();
+  slow.stop();
+  slow_thread.join();
+  EXPECT_EQ(status, 503) << body;
+  EXPECT_NE(body.find("\"error\""), std::string::npos) << body;
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("relaygen: error:"), std::string::npos) << result.err;
 }
 
 TEST(ServeLimits, AMissingModelIsAClearError) {

@@ -28,6 +28,9 @@ struct Sampling {
   float top_p = 1.0f;        // 1 disables nucleus sampling
   int top_k = 0;             // 0 disables top-k
   uint64_t seed = 0;
+  // End-of-generation tokens are never drawn: the model writes until a stop or the budget (what
+  // load tests want: llama-server and vLLM call it ignore_eos too).
+  bool ignore_eos = false;
 };
 
 // A string that ends a segment when it appears in the generated text (bytes, not tokens).

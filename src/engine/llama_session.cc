@@ -337,6 +337,16 @@ Token LlamaSession::DrawToken(llama_sampler* sampler, const float* logits, bool 
   return token;
 }
 
+const std::vector<Token>& LlamaSession::EndOfGenerationTokens() {
+  if (eog_tokens_.empty()) {
+    const int n_vocab = llama_vocab_n_tokens(vocab_);
+    for (Token t = 0; t < n_vocab; ++t) {
+      if (llama_vocab_is_eog(vocab_, t)) eog_tokens_.push_back(t);
+    }
+  }
+  return eog_tokens_;
+}
+
 const std::vector<Token>& LlamaSession::TokensStartingWith(const std::string& prefix) {
   auto it = prefix_tokens_.find(prefix);
   if (it != prefix_tokens_.end()) return it->second;
@@ -383,6 +393,9 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
     }
     float* logits = LogitsRow(-1);
     const float margin = request.want_margins ? TopTwoMargin(logits, n_vocab, -1, nullptr) : 0.0f;
+    if (request.sampling.ignore_eos) {
+      for (Token t : EndOfGenerationTokens()) logits[t] = -std::numeric_limits<float>::infinity();
+    }
     if (i == 0 && !request.first_token_prefix.empty()) {
       // Token healing: only tokens that begin with the backed-off text may come first.
       std::vector<float> kept(n_vocab, -std::numeric_limits<float>::infinity());

@@ -75,6 +75,7 @@ class LlamaSession : public Session {
   // the row, with no copy: over a 151k vocabulary a candidate array per token costs ~0.25 ms.
   Token DrawToken(llama_sampler* sampler, const float* logits, bool greedy);
   const std::vector<Token>& TokensStartingWith(const std::string& prefix);
+  const std::vector<Token>& EndOfGenerationTokens();  // built on first use
   int n_ctx() const;
 
   struct ContextDeleter {
@@ -110,6 +111,7 @@ class LlamaSession : public Session {
   bool logits_ready_ = false;  // the last decode ended with tokens_.back() and kept its logits
   std::map<std::string, std::vector<Token>> prefix_tokens_;
   mutable std::vector<Token> byte_tokens_;  // built on first use
+  std::vector<Token> eog_tokens_;
   std::vector<llama_token_data> candidates_;  // DrawToken's buffer, kept between tokens
 };
 

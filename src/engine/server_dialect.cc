@@ -55,7 +55,7 @@ Json LlamaCompletion(const CompletionRequest& r) {
                {"dry_multiplier", 0.0},
                {"mirostat", 0},
                {"min_keep", 0},
-               {"ignore_eos", false},
+               {"ignore_eos", s.ignore_eos},
                {"samplers", Json::array({"top_k", "top_p", "temperature"})},
                {"seed", static_cast<uint32_t>(s.seed ^ (s.seed >> 32))},
                {"stop", Json::array()},
@@ -79,7 +79,7 @@ Json OpenAiCompletion(ServerKind kind, const CompletionRequest& r) {
                {"repetition_penalty", 1.0},
                {"seed", s.seed & 0x7fffffffffffffffull},
                {"n", 1},
-               {"ignore_eos", false},
+               {"ignore_eos", s.ignore_eos},
                {"skip_special_tokens", false},
                {"spaces_between_special_tokens", false},
                {"return_tokens_as_token_ids", true}};

@@ -42,7 +42,7 @@ TEST(ApiRequest, EveryFieldIsRead) {
   const CompletionRequest r = ParseCompletionRequest(
       R"({"model":"relaygen/large","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}],
           "max_tokens":7,"temperature":0,"top_p":0.5,"top_k":-1,"seed":9,"stop":["x","y"],"stream":true,
-          "stream_options":{"include_usage":true},"relaygen":{"profile":"math"}})",
+          "stream_options":{"include_usage":true},"relaygen":{"profile":"math"},"ignore_eos":true})",
       true, Defaults());
   EXPECT_EQ(r.policy, "large");
   EXPECT_EQ(r.model, "relaygen/large");
@@ -56,6 +56,7 @@ TEST(ApiRequest, EveryFieldIsRead) {
   EXPECT_TRUE(r.stream);
   EXPECT_TRUE(r.include_usage);
   EXPECT_EQ(r.profile, "math");
+  EXPECT_TRUE(r.sampling.ignore_eos);
 }
 
 TEST(ApiRequest, RelaygenPolicyWinsOverTheModelName) {
