@@ -2,8 +2,8 @@
 # The test command (README): builds relaygen, runs unit + integration tests, then builds again
 # with AddressSanitizer + UBSan and runs the tests there too.
 #
-#   ./scripts/test.sh            # everything (what CI runs)
-#   ./scripts/test.sh --fast     # skip the sanitizer pass
+#   ./scripts/test.sh            # everything (what CI runs): release, ASan+UBSan, then the fuzzers
+#   ./scripts/test.sh --fast     # skip the sanitizer pass and the fuzzers
 #   CTEST_ARGS="-R Stop" ./scripts/test.sh --fast
 #
 # Tests that cannot run here (no gnuplot, no datasets in ../shared) skip with GTEST_SKIP; each pass
@@ -44,5 +44,10 @@ if [ $fast = 0 ]; then
   # build). The libtorch trainer is left out: libtorch is not built for ASan.
   EXTRA_CTEST_ARGS="-LE no-sanitizer" run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DRELAYGEN_SANITIZE=ON -DRELAYGEN_TESTBED_TRAINER=OFF
+fi
+if [ $fast = 0 ]; then
+  # The server's request parser and output stream under libFuzzer (clang), FUZZ_SECONDS each.
+  echo "== fuzz ==" >&2
+  FUZZ_SECONDS=${FUZZ_SECONDS:-30} ./scripts/fuzz.sh
 fi
 echo "== all tests passed in $(( $(date +%s) - start )) s ==" >&2

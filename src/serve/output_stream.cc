@@ -31,56 +31,80 @@ bool OutputStream::Add(Writer writer, std::string_view text, std::vector<OutputD
   } else {
     runs_.push_back({writer, text.size()});
   }
-  Scan(out);
+  Scan(out, false);
   return !stopped_;
 }
 
 void OutputStream::Finish(std::vector<OutputDelta>* out) {
-  if (stopped_) return;
-  if (phase_ == Phase::kStart) phase_ = Phase::kReasoning;
-  Emit(pending_.size(), 0, out);
+  if (!stopped_) Scan(out, true);
 }
 
-bool OutputStream::SettleStart() {
+bool OutputStream::SettleStart(bool final) {
   size_t lead = 0;
   while (lead < pending_.size() && IsBlank(pending_[lead])) ++lead;
   const std::string_view rest = std::string_view(pending_).substr(lead);
-  if (rest.size() < kThinkStart.size() && kThinkStart.substr(0, rest.size()) == rest) return false;
+  if (!final && rest.size() < kThinkStart.size() && kThinkStart.substr(0, rest.size()) == rest) return false;
   phase_ = Phase::kReasoning;
-  if (rest.substr(0, kThinkStart.size()) == kThinkStart) Emit(0, lead + kThinkStart.size(), nullptr);
+  const size_t tag_end = lead + kThinkStart.size();
+  if (rest.substr(0, kThinkStart.size()) == kThinkStart && !StopMayStartIn(0, tag_end, !final)) {
+    Emit(0, tag_end, nullptr);
+  }
   return true;
 }
 
-void OutputStream::Scan(std::vector<OutputDelta>* out) {
-  if (phase_ == Phase::kStart && !SettleStart()) return;
-  for (;;) {
-    // The earliest marker in what is pending: a stop, or `</think>` while reasoning.
-    size_t best = std::string::npos, best_len = 0;
-    bool is_stop = false;
-    auto consider = [&](const std::string& marker, bool stop) {
-      const size_t at = pending_.find(marker);
-      if (at != std::string::npos && (at < best || (at == best && marker.size() > best_len))) {
-        best = at;
-        best_len = marker.size();
-        is_stop = stop;
-      }
-    };
-    for (const std::string& stop : stops_) consider(stop, true);
-    if (phase_ == Phase::kReasoning) consider(kThinkEndTag, false);
-    if (best == std::string::npos) break;
-    Emit(best, best_len, out);
-    if (is_stop) {
-      stopped_ = true;
-      pending_.clear();
-      runs_.clear();
-      return;
+bool OutputStream::StopMayStartIn(size_t begin, size_t end, bool partial) const {
+  for (size_t at = begin; at < end && at < pending_.size(); ++at) {
+    for (const std::string& stop : stops_) {
+      const size_t n = std::min(stop.size(), pending_.size() - at);
+      if ((partial || n == stop.size()) && pending_.compare(at, n, stop, 0, n) == 0) return true;
     }
-    phase_ = Phase::kAnswer;
   }
+  return false;
+}
+
+void OutputStream::Scan(std::vector<OutputDelta>* out, bool final) {
+  if (phase_ == Phase::kStart && !SettleStart(final)) return;
+  const size_t tag_len = std::string_view(kThinkEndTag).size();
+  for (;;) {
+    // The earliest complete stop (ties: the longer), and `</think>` while reasoning.
+    size_t stop_at = std::string::npos, stop_len = 0;
+    for (const std::string& stop : stops_) {
+      const size_t at = pending_.find(stop);
+      if (at != std::string::npos && (at < stop_at || (at == stop_at && stop.size() > stop_len))) {
+        stop_at = at;
+        stop_len = stop.size();
+      }
+    }
+    const size_t think_at = phase_ == Phase::kReasoning ? pending_.find(kThinkEndTag) : std::string::npos;
+    if (think_at != std::string::npos && think_at < stop_at) {
+      // Stops see the text as written: one that may still complete from before the tag's end
+      // decides first.
+      if (!StopMayStartIn(0, think_at + tag_len, !final)) {
+        Emit(think_at, tag_len, out);
+        phase_ = Phase::kAnswer;
+        continue;
+      }
+      if (stop_at == std::string::npos || stop_at >= think_at + tag_len) {
+        Emit(std::min(think_at, pending_.size() - HeldBack()), 0, out);
+        return;
+      }
+    }
+    // A complete stop, unless a stop from an earlier position may still complete.
+    if (stop_at == std::string::npos || StopMayStartIn(0, stop_at, !final)) break;
+    Emit(stop_at, stop_len, out);
+    stopped_ = true;
+    pending_.clear();
+    runs_.clear();
+    return;
+  }
+  Emit(final ? pending_.size() : pending_.size() - HeldBack(), 0, out);
+}
+
+size_t OutputStream::HeldBack() const {
   size_t hold = 0;
   for (const std::string& stop : stops_) hold = std::max(hold, PartialSuffix(pending_, stop));
   if (phase_ == Phase::kReasoning) hold = std::max(hold, PartialSuffix(pending_, kThinkEndTag));
-  Emit(pending_.size() - hold, 0, out);
+  return hold;
 }
 
 void OutputStream::Emit(size_t n, size_t drop, std::vector<OutputDelta>* out) {

@@ -46,9 +46,15 @@ class OutputStream {
   };
   // Moves the first `n` bytes of pending_ to `out` in the current phase; `drop` more are discarded.
   void Emit(size_t n, size_t drop, std::vector<OutputDelta>* out);
-  // Decides a leading `<think>` (false: more text is needed to tell).
-  bool SettleStart();
-  void Scan(std::vector<OutputDelta>* out);
+  // Decides a leading `<think>` (false: more text is needed to tell, unless `final`).
+  bool SettleStart(bool final);
+  // Whether a stop matches (or, with `partial`, may yet match) from a position in [begin, end) of
+  // pending_: then a tag there is not taken out, since stops see the text as written.
+  bool StopMayStartIn(size_t begin, size_t end, bool partial) const;
+  // The bytes at the end of pending_ that may begin a stop (or `</think>` while reasoning).
+  size_t HeldBack() const;
+  // Sends what is decided; `final` (no more text comes) sends everything up to a stop.
+  void Scan(std::vector<OutputDelta>* out, bool final);
 
   std::vector<std::string> stops_;
   bool split_;

@@ -110,3 +110,86 @@ TEST(OutputStream, APartialTagAtTheEndIsSentOnFinish) {
 
 }  // namespace
 }  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// Found by output_stream_fuzz: text held back as a possible `<think>` skipped the stop check.
+TEST(OutputStream, AStopInTextHeldAsAPossibleThinkTagStillCuts) {
+  OutputStream stream({"<"}, true);
+  std::vector<OutputDelta> out;
+  stream.Add(Writer::kLarge, "<", &out);
+  stream.Finish(&out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(stream.reasoning(), "");
+  EXPECT_TRUE(stream.stopped());
+}
+
+}  // namespace
+}  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// Found by output_stream_fuzz: a stop that begins where `</think>` begins.
+TEST(OutputStream, AStopAtThinkEndWinsOverTheTag) {
+  OutputStream stream({"<"}, true);
+  std::vector<OutputDelta> out;
+  stream.Add(Writer::kLarge, "x</think>y", &out);
+  stream.Finish(&out);
+  EXPECT_EQ(stream.reasoning(), "x");
+  EXPECT_EQ(stream.content(), "");
+}
+
+}  // namespace
+}  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// Found by output_stream_fuzz: a stop inside the leading blanks and `<think>` still cuts there.
+TEST(OutputStream, AStopInTheLeadingThinkTagCuts) {
+  OutputStream stream({"\n"}, true);
+  std::vector<OutputDelta> out;
+  stream.Add(Writer::kLarge, "\n<think>x", &out);
+  stream.Finish(&out);
+  EXPECT_EQ(stream.reasoning(), "");
+  EXPECT_TRUE(stream.stopped());
+}
+
+}  // namespace
+}  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// Found by output_stream_fuzz: a stop that begins inside `</think>` cuts there.
+TEST(OutputStream, AStopInsideThinkEndCutsThere) {
+  OutputStream stream({"thi"}, true);
+  std::vector<OutputDelta> out;
+  stream.Add(Writer::kLarge, "a</th", &out);
+  stream.Add(Writer::kLarge, "ink>b", &out);
+  stream.Finish(&out);
+  EXPECT_EQ(stream.reasoning(), "a</");
+  EXPECT_EQ(stream.content(), "");
+  EXPECT_TRUE(stream.stopped());
+}
+
+}  // namespace
+}  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// Found by output_stream_fuzz: a longer stop that began earlier may still complete.
+TEST(OutputStream, AnEarlierStopThatMayStillCompleteIsWaitedFor) {
+  OutputStream stream({"abc", "b"}, false);
+  std::vector<OutputDelta> out;
+  EXPECT_TRUE(stream.Add(Writer::kLarge, "xab", &out));  // "b" matched, but "abc" may from 1
+  EXPECT_FALSE(stream.Add(Writer::kLarge, "c", &out));
+  stream.Finish(&out);
+  EXPECT_EQ(stream.content(), "x");
+}
+
+}  // namespace
+}  // namespace relaygen
