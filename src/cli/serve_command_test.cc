@@ -407,3 +407,26 @@ TEST(ServeLimits, AMissingModelIsAClearError) {
 
 }  // namespace
 }  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// relaygen serve over two llama-servers (--large-url/--small-url): the client gets what the
+// embedded relay writes.
+TEST(ServeRemote, OverTwoLlamaServersAnswersWhatTheEmbeddedRelayWrites) {
+  ServerProcess large(BundledModelFile("testbed-large.gguf"), {"-np", "2", "-c", "4096"});
+  ServerProcess small(BundledModelFile("testbed-small.gguf"), {"-np", "2", "-c", "4096"});
+  auto server = StartServe({"--slots", "2", "--large-url", large.url(), "--small-url", small.url(), "--server", "llama"});
+  auto client = ClientOf(*server);
+  const json reply = PostJson(*client, "/v1/chat/completions", ChatBody(kProblem, 300));
+  const json relay = RelayCommand(kProblem, 300);
+  ASSERT_TRUE(reply.contains("choices") && relay.contains("text")) << reply.dump();
+  const auto [reasoning, answer] = SplitReasoning(relay["text"]);
+  EXPECT_EQ(reply["choices"][0]["message"]["reasoning_content"], reasoning);
+  EXPECT_EQ(reply["choices"][0]["message"]["content"], answer);
+  EXPECT_EQ(reply["usage"]["relaygen"]["large_tokens"], relay["stats"]["large_tokens"]);
+  EXPECT_GT(reply["usage"]["relaygen"]["switches"].get<int>(), 0);
+}
+
+}  // namespace
+}  // namespace relaygen

@@ -172,7 +172,7 @@ Sampling ParseSampling(const json& body, const Sampling& defaults) {
 
 std::string ModelNameForPolicy(const std::string& policy) { return std::string(kModelPrefix) + "/" + policy; }
 
-CompletionRequest ParseCompletionRequest(std::string_view body_text, bool chat, const RequestDefaults& defaults) {
+ApiRequest ParseApiRequest(std::string_view body_text, bool chat, const RequestDefaults& defaults) {
   json body;
   try {
     body = json::parse(body_text);
@@ -180,7 +180,7 @@ CompletionRequest ParseCompletionRequest(std::string_view body_text, bool chat, 
     Invalid("", std::string("the body is not valid JSON: ") + e.what());
   }
   if (!body.is_object()) Invalid("", "the body must be a JSON object");
-  CompletionRequest r;
+  ApiRequest r;
   r.chat = chat;
   if (chat) {
     r.messages = Messages(body);

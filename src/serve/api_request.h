@@ -39,7 +39,7 @@ struct RequestDefaults {
   size_t max_stops = 4;        // as OpenAI
 };
 
-struct CompletionRequest {
+struct ApiRequest {
   bool chat = true;                    // /v1/chat/completions (else /v1/completions)
   std::vector<ChatMessage> messages;   // chat
   std::string prompt;                  // completions: the prompt as is (no chat template)
@@ -58,7 +58,7 @@ std::string ModelNameForPolicy(const std::string& policy);
 
 // Parses a request body. Throws ApiError (400 for malformed or invalid fields, 404 for an unknown
 // model, policy or profile) with the field named.
-CompletionRequest ParseCompletionRequest(std::string_view body, bool chat, const RequestDefaults& defaults);
+ApiRequest ParseApiRequest(std::string_view body, bool chat, const RequestDefaults& defaults);
 
 }  // namespace relaygen
 

@@ -18,7 +18,7 @@ RequestDefaults Defaults() {
 // The status and parameter of the ApiError `body` raises.
 std::pair<int, std::string> Refusal(const std::string& body, bool chat = true) {
   try {
-    ParseCompletionRequest(body, chat, Defaults());
+    ParseApiRequest(body, chat, Defaults());
   } catch (const ApiError& e) {
     return {e.status(), e.param()};
   }
@@ -26,7 +26,7 @@ std::pair<int, std::string> Refusal(const std::string& body, bool chat = true) {
 }
 
 TEST(ApiRequest, AChatRequestWithDefaults) {
-  const CompletionRequest r = ParseCompletionRequest(R"({"messages":[{"role":"user","content":"hi"}]})", true, Defaults());
+  const ApiRequest r = ParseApiRequest(R"({"messages":[{"role":"user","content":"hi"}]})", true, Defaults());
   ASSERT_EQ(r.messages.size(), 1u);
   EXPECT_EQ(r.messages[0].content, "hi");
   EXPECT_EQ(r.policy, "relay");
@@ -39,7 +39,7 @@ TEST(ApiRequest, AChatRequestWithDefaults) {
 }
 
 TEST(ApiRequest, EveryFieldIsRead) {
-  const CompletionRequest r = ParseCompletionRequest(
+  const ApiRequest r = ParseApiRequest(
       R"({"model":"relaygen/large","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}],
           "max_tokens":7,"temperature":0,"top_p":0.5,"top_k":-1,"seed":9,"stop":["x","y"],"stream":true,
           "stream_options":{"include_usage":true},"relaygen":{"profile":"math"},"ignore_eos":true})",
@@ -60,7 +60,7 @@ TEST(ApiRequest, EveryFieldIsRead) {
 }
 
 TEST(ApiRequest, RelaygenPolicyWinsOverTheModelName) {
-  const CompletionRequest r = ParseCompletionRequest(
+  const ApiRequest r = ParseApiRequest(
       R"({"model":"relaygen/large","prompt":"p","relaygen":{"policy":"small"},"max_completion_tokens":3})", false,
       Defaults());
   EXPECT_EQ(r.policy, "small");

@@ -18,7 +18,7 @@ std::string FinishReason(const PolicyResult& result, bool stopped) {
 
 }  // namespace
 
-GenerationResult RunGeneration(const ServingConfig& config, Slot& slot, const CompletionRequest& request,
+GenerationResult RunGeneration(const ServingConfig& config, Slot& slot, const ApiRequest& request,
                                const DeltaSink& sink) {
   const auto start = std::chrono::steady_clock::now();
   const std::string prompt = request.chat ? config.chat_model->RenderChat(request.messages) : request.prompt;

@@ -40,7 +40,7 @@ using DeltaSink = std::function<bool(const OutputDelta&)>;
 
 // Throws relaygen::Error when the engine fails (the server answers 502) and ContextOverflow when
 // the prompt does not fit (400).
-GenerationResult RunGeneration(const ServingConfig& config, Slot& slot, const CompletionRequest& request,
+GenerationResult RunGeneration(const ServingConfig& config, Slot& slot, const ApiRequest& request,
                                const DeltaSink& sink);
 
 }  // namespace relaygen

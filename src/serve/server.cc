@@ -130,9 +130,9 @@ void Server::Completion(const httplib::Request& req, httplib::Response& res, boo
     SendError(res, 503, "unavailable_error", "", "the models are loading");
     return;
   }
-  CompletionRequest request;
+  ApiRequest request;
   try {
-    request = ParseCompletionRequest(req.body, chat, options_.defaults);
+    request = ParseApiRequest(req.body, chat, options_.defaults);
   } catch (const ApiError& e) {
     metrics_.RequestDone("", e.status());
     SendError(res, e.status(), e.type(), e.param(), e.what());
@@ -173,7 +173,7 @@ void Server::Completion(const httplib::Request& req, httplib::Response& res, boo
   metrics_.RequestRunning(-1);
 }
 
-void Server::Stream(httplib::Response& res, const CompletionRequest& request, std::shared_ptr<SlotPool::Lease> lease) {
+void Server::Stream(httplib::Response& res, const ApiRequest& request, std::shared_ptr<SlotPool::Lease> lease) {
   const auto start = Clock::now();
   const ResponseHeader header{NewId(request.chat), UnixSeconds(), request.model, request.chat};
   // The provider runs after this handler returns, on the same connection thread; it writes the

@@ -55,7 +55,7 @@ class Server {
  private:
   void Routes();
   void Completion(const httplib::Request& req, httplib::Response& res, bool chat);
-  void Stream(httplib::Response& res, const CompletionRequest& request, std::shared_ptr<SlotPool::Lease> lease);
+  void Stream(httplib::Response& res, const ApiRequest& request, std::shared_ptr<SlotPool::Lease> lease);
   std::string NewId(bool chat);
 
   ServerOptions options_;

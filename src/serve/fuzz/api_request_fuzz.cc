@@ -1,4 +1,4 @@
-// libFuzzer target: any body, either endpoint. ParseCompletionRequest must return a request or
+// libFuzzer target: any body, either endpoint. ParseApiRequest must return a request or
 // throw ApiError, never anything else, and what it returns must satisfy the limits it enforces.
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   for (bool chat : {true, false}) {
     try {
-      const CompletionRequest r = ParseCompletionRequest(body, chat, defaults);
+      const ApiRequest r = ParseApiRequest(body, chat, defaults);
       if (r.max_tokens < 1 || r.max_tokens > defaults.max_tokens_limit) std::abort();
       if (r.stop.size() > defaults.max_stops) std::abort();
       if (r.sampling.temperature < 0 || r.sampling.top_p <= 0 || r.sampling.top_p > 1) std::abort();
