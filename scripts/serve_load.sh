@@ -4,7 +4,10 @@
 # started, loaded with `relaygen load`, and stopped in turn, so the two never share the cores.
 #
 #   ./scripts/serve_load.sh [OUT_DIR]       (default docs/results/testbed)
-#   CLIENTS=1,2,4,8 REQUESTS=8 MAX_TOKENS=512 THREADS=1 ./scripts/serve_load.sh
+#   CLIENTS=1,2,4,8 REQUESTS=8 MAX_TOKENS=512 THREADS=1 LLAMA_THREADS=2 ./scripts/serve_load.sh
+#
+# THREADS is per model of relaygen serve (two models: up to 2 x THREADS cores); llama-server gets
+# LLAMA_THREADS (default: every core), so each server may use the whole machine.
 #
 # Writes OUT_DIR/serve-load-relaygen.json, serve-load-llama-server.json and serve-load.md.
 set -euo pipefail
@@ -14,6 +17,7 @@ CLIENTS=${CLIENTS:-1,2,4,8}
 REQUESTS=${REQUESTS:-8}
 MAX_TOKENS=${MAX_TOKENS:-512}
 THREADS=${THREADS:-1}
+LLAMA_THREADS=${LLAMA_THREADS:-$(nproc)}
 RELAYGEN=build/bin/relaygen
 LLAMA_SERVER=$(cat "${RELAYGEN_CACHE:-$HOME/.cache/relaygen}/llama-prefix")/bin/llama-server
 mkdir -p "$OUT"
@@ -43,7 +47,7 @@ wait_ready "$port"
 load "$port" relaygen relaygen
 
 port=$((port + 1))
-"$LLAMA_SERVER" -m models/testbed-large.gguf --port "$port" -np 4 -c $((4 * 4096)) -t "$THREADS" -tb "$THREADS" \
+"$LLAMA_SERVER" -m models/testbed-large.gguf --port "$port" -np 4 -c $((4 * 4096)) -t "$LLAMA_THREADS" -tb "$LLAMA_THREADS" \
   -fa off --no-webui >"$log/llama-server.log" 2>&1 &
 pid=$!
 wait_ready "$port"
@@ -53,13 +57,13 @@ load "$port" llama-server testbed-large
   echo "# relaygen serve vs llama-server -np 4 (large model alone): throughput"
   echo
   echo "\`./scripts/serve_load.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, CLIENTS=$CLIENTS REQUESTS=$REQUESTS per client,"
-  echo "MAX_TOKENS=$MAX_TOKENS, THREADS=$THREADS, testbed problems, temperature 0.6)."
+  echo "MAX_TOKENS=$MAX_TOKENS, THREADS=$THREADS per model, LLAMA_THREADS=$LLAMA_THREADS, testbed problems, temperature 0.6)."
   echo
   echo "## relaygen serve --slots 8 (relay, bundled pair)"
   echo
   cat "$log/relaygen.md"
   echo
-  echo "## llama-server -np 4 (testbed-large.gguf alone)"
+  echo "## llama-server -np 4 -t $LLAMA_THREADS (testbed-large.gguf alone)"
   echo
   cat "$log/llama-server.md"
 } >"$OUT/serve-load.md"
