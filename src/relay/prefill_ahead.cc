@@ -33,12 +33,12 @@ PrefillAhead::~PrefillAhead() {
   worker_.join();
 }
 
-void PrefillAhead::Follow(Session* session, const std::string& transcript) {
+void PrefillAhead::Follow(Session* session, const std::string& transcript, bool scored) {
   std::lock_guard<std::mutex> lock(mu_);
-  StartFollowing(session, transcript);
+  StartFollowing(session, transcript, scored);
 }
 
-void PrefillAhead::StartFollowing(Session* session, const std::string& transcript) {
+void PrefillAhead::StartFollowing(Session* session, const std::string& transcript, bool scored) {
   if (session == nullptr) throw Error("prefill ahead needs a session");
   if (following_ || busy_) throw Error("internal: Follow while prefill ahead is not paused");
   session_ = session;
@@ -46,6 +46,7 @@ void PrefillAhead::StartFollowing(Session* session, const std::string& transcrip
   offered_ = 0;
   done_ = 0;
   following_ = true;
+  scored_ = scored;
   failed_ = false;
   lookahead_ = LookaheadState::kNone;
   Offer();
@@ -54,7 +55,7 @@ void PrefillAhead::StartFollowing(Session* session, const std::string& transcrip
 void PrefillAhead::FollowAfterLookahead(Session* session, const std::string& transcript,
                                               const Sampling& sampling) {
   std::lock_guard<std::mutex> lock(mu_);
-  StartFollowing(session, transcript);
+  StartFollowing(session, transcript, /*scored=*/false);
   lookahead_ = LookaheadState::kWanted;
   lookahead_sampling_ = sampling;
   lookahead_size_ = transcript.size();
@@ -186,12 +187,13 @@ void PrefillAhead::Work() {
     }
     const std::string text = transcript_.substr(0, offered_);
     Session* session = session_;
+    const bool scored = scored_;
     busy_ = true;
     lock.unlock();
     PrefillResult r;
     std::exception_ptr error;
     try {
-      r = session->Prefill(text);
+      r = scored ? session->PrefillScored(text) : session->Prefill(text);
     } catch (...) {
       error = std::current_exception();  // following stops until the next Follow
     }
@@ -201,6 +203,7 @@ void PrefillAhead::Work() {
     done_ = text.size();
     stats_.tokens += r.n_prefilled;
     stats_.ms += r.ms;
+    for (PrefillToken& t : r.scored) stats_.scored.push_back(std::move(t));
     Changed();
   }
 }

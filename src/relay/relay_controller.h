@@ -30,7 +30,16 @@ struct RelayOptions {
   // Prefill ahead (prefill_ahead.h): the model not writing prefills the text on a worker thread,
   // so a handoff prefills only the last word or two. The reference prefills it all at the handoff.
   bool prefill_ahead = true;
+  // Online calibration (docs/online-calibration.md): the small model reads ahead with margins
+  // (PolicyResult::read_along; needs prefill_ahead), and with probability `explore` a selected cue
+  // does not switch, so that its sentence too is large-model text the small model reads. The
+  // draw is a hash of the request's seed and the position: deterministic for a seed.
+  bool score_read_along = false;
+  double explore = 0;
 };
+
+// Whether the cue that ends `generated_size` bytes of output is explored (does not switch).
+bool ExploreCue(uint64_t seed, size_t generated_size, double rate);
 
 // Stops of mode L: the cues (word-boundary unless kSubstring), then `</think>` (immediate).
 std::vector<Stop> LargeModeStops(const RelayOptions& options);
