@@ -27,7 +27,7 @@ LookaheadResult Session::ContinuesWord(const std::string& transcript, const Samp
   return result;
 }
 
-PrefillResult Session::PrefillScored(const std::string& text) {
+ScoredPrefillResult Session::PrefillScored(const std::string& text) {
   (void)text;
   throw Error("this engine cannot score the text it prefills (online statistics need an embedded small model)");
 }

@@ -126,8 +126,11 @@ struct PrefillToken {
 struct PrefillResult {
   int n_prefilled = 0;  // tokens evaluated (0 when the text was already cached)
   double ms = 0;
-  // PrefillScored only: every evaluated token whose predicting distribution this call saw, in
-  // text order (a token re-evaluated only to get its logits back is not among them).
+};
+
+// What a PrefillScored call evaluated, and every evaluated token whose predicting distribution
+// this call saw, in text order (a token re-evaluated only to get its logits back is not among them).
+struct ScoredPrefillResult : PrefillResult {
   std::vector<PrefillToken> scored;
 };
 
@@ -165,7 +168,7 @@ class Session {
   // How the relay measures its small model on the large model's text while it reads along
   // (online calibration, docs/online-calibration.md). The default throws relaygen::Error:
   // engines without local logits cannot do it.
-  virtual PrefillResult PrefillScored(const std::string& text);
+  virtual ScoredPrefillResult PrefillScored(const std::string& text);
 
   // The deferred lookahead of a word-boundary stop: draws the token that would follow `transcript`
   // and tells whether it begins with a word character (then the stop was inside a word and does

@@ -416,10 +416,10 @@ PrefillResult LlamaSession::Prefill(const std::string& text) {
   return result;
 }
 
-PrefillResult LlamaSession::PrefillScored(const std::string& text) {
+ScoredPrefillResult LlamaSession::PrefillScored(const std::string& text) {
   if (text.size() <= text_.size() && text_.compare(0, text.size(), text) == 0) return {};
   const auto start = Clock::now();
-  PrefillResult result;
+  ScoredPrefillResult result;
   result.n_prefilled = Sync(text, &result.scored).prefilled;
   result.ms = MsSince(start);
   return result;

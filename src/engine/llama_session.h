@@ -26,7 +26,7 @@ class LlamaSession : public Session {
   Segment Generate(const std::string& transcript, const SegmentRequest& request,
                    const TextCallback& on_text) override;
   PrefillResult Prefill(const std::string& text) override;
-  PrefillResult PrefillScored(const std::string& text) override;
+  ScoredPrefillResult PrefillScored(const std::string& text) override;
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override;
 

@@ -190,10 +190,14 @@ void PrefillAhead::Work() {
     const bool scored = scored_;
     busy_ = true;
     lock.unlock();
-    PrefillResult r;
+    ScoredPrefillResult r;
     std::exception_ptr error;
     try {
-      r = scored ? session->PrefillScored(text) : session->Prefill(text);
+      if (scored) {
+        r = session->PrefillScored(text);
+      } else {
+        static_cast<PrefillResult&>(r) = session->Prefill(text);
+      }
     } catch (...) {
       error = std::current_exception();  // following stops until the next Follow
     }
