@@ -46,12 +46,17 @@ LlamaModel* OnlineCalibrationTest::small_ = nullptr;
 std::vector<Trace>* OnlineCalibrationTest::traces_ = nullptr;
 
 // Reads `text` into `session` as prefill ahead does, in pieces ending at split points (every
-// `stride`-th one), then whole.
+// `stride`-th one), then whole. Every 7th piece is first read with a word that the text then does
+// not have (as after a withdrawn turn): the next read cuts the cache back and must evaluate the
+// last kept token again to get the row that predicts what follows.
 std::vector<PrefillToken> ReadAlong(Session& session, const std::string& text, int stride) {
   std::vector<PrefillToken> read;
   int seen = 0;
   for (size_t end = 1; end < text.size(); ++end) {
     if (SafeSplitPoint(text.substr(0, end + 1)) != end || ++seen % stride != 0) continue;
+    if (seen % 7 == 0) {
+      for (PrefillToken& t : session.PrefillScored(text.substr(0, end) + "\n\nzq").scored) read.push_back(std::move(t));
+    }
     for (PrefillToken& t : session.PrefillScored(text.substr(0, end)).scored) read.push_back(std::move(t));
   }
   for (PrefillToken& t : session.PrefillScored(text).scored) read.push_back(std::move(t));
