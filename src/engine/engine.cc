@@ -27,8 +27,9 @@ LookaheadResult Session::ContinuesWord(const std::string& transcript, const Samp
   return result;
 }
 
-ScoredPrefillResult Session::PrefillScored(const std::string& text) {
+ScoredPrefillResult Session::PrefillScored(const std::string& text, size_t score_from) {
   (void)text;
+  (void)score_from;
   throw Error("this engine cannot score the text it prefills (online statistics need an embedded small model)");
 }
 

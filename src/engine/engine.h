@@ -163,12 +163,14 @@ class Session {
     return {};
   }
 
-  // Prefill, and also the top-2 margin of each evaluated token, from the distribution of the
-  // token before it: what Score gives for that text, for the price of all logits of the prefill.
+  // Prefill, and also the top-2 margin of each evaluated token that starts at or after byte
+  // `score_from`, from the distribution of the token before it: what Score gives for that text,
+  // for the price of the logits of those tokens (text before `score_from` is prefilled as Prefill
+  // does, without them).
   // How the relay measures its small model on the large model's text while it reads along
   // (online calibration, docs/online-calibration.md). The default throws relaygen::Error:
   // engines without local logits cannot do it.
-  virtual ScoredPrefillResult PrefillScored(const std::string& text);
+  virtual ScoredPrefillResult PrefillScored(const std::string& text, size_t score_from);
 
   // The deferred lookahead of a word-boundary stop: draws the token that would follow `transcript`
   // and tells whether it begins with a word character (then the stop was inside a word and does

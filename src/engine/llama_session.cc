@@ -210,7 +210,8 @@ void LlamaSession::Decode(const std::vector<Token>& tokens, const std::vector<st
   logits_ready_ = n > 0;
 }
 
-LlamaSession::SyncStats LlamaSession::Sync(const std::string& text, std::vector<PrefillToken>* scored) {
+LlamaSession::SyncStats LlamaSession::Sync(const std::string& text, std::vector<PrefillToken>* scored,
+                                           size_t score_from) {
   // Keep every cached token that lies wholly inside the common text prefix.
   size_t common = 0;
   const size_t limit = std::min(text.size(), text_.size());
@@ -260,13 +261,23 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text, std::vector<
     at += length;
   }
   if (scored != nullptr && !fresh.empty()) {
-    // The kept cache ends with its logits ready (ensured above) unless nothing was kept.
+    // Tokens before `score_from` are read without logits but the last one's, which predicts the
+    // first scored token; else the kept cache ends with its row ready (ensured above), unless
+    // nothing was kept.
+    size_t unscored = 0;
+    for (size_t end = text_.size(); unscored < fresh.size() && end < score_from; ++unscored) end += pieces[unscored].size();
+    if (unscored > 0) {
+      Decode({fresh.begin(), fresh.begin() + unscored}, {pieces.begin(), pieces.begin() + unscored}, false);
+    }
     std::vector<float> prev;
-    if (keep > 0 && logits_ready_) {
+    if (!tokens_.empty() && logits_ready_) {
       const float* row = LogitsRow(-1);
       prev.assign(row, row + llama_vocab_n_tokens(vocab_));
     }
-    DecodeScored(fresh, pieces, std::move(prev), text_.size(), scored);
+    if (unscored < fresh.size()) {
+      DecodeScored({fresh.begin() + unscored, fresh.end()}, {pieces.begin() + unscored, pieces.end()},
+                   std::move(prev), text_.size(), scored);
+    }
   } else if (!fresh.empty()) {
     Decode(fresh, pieces, false);
   }
@@ -276,7 +287,10 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text, std::vector<
 void LlamaSession::DecodeScored(const std::vector<Token>& tokens, const std::vector<std::string>& pieces,
                                 std::vector<float> prev, size_t at, std::vector<PrefillToken>* scored) {
   const int n_vocab = llama_vocab_n_tokens(vocab_);
-  const size_t n_batch = static_cast<size_t>(batch_.capacity());
+  // Chunks of at most kScoredChunk: all logits of a chunk live at once (n_vocab floats a token,
+  // 0.6 MB for a 151k vocabulary), and read-along pieces are a few words anyway.
+  constexpr size_t kScoredChunk = 64;
+  const size_t n_batch = std::min(static_cast<size_t>(batch_.capacity()), kScoredChunk);
   for (size_t start = 0; start < tokens.size(); start += n_batch) {
     const size_t count = std::min(tokens.size() - start, n_batch);
     const std::vector<Token> chunk(tokens.begin() + start, tokens.begin() + start + count);
@@ -416,11 +430,11 @@ PrefillResult LlamaSession::Prefill(const std::string& text) {
   return result;
 }
 
-ScoredPrefillResult LlamaSession::PrefillScored(const std::string& text) {
+ScoredPrefillResult LlamaSession::PrefillScored(const std::string& text, size_t score_from) {
   if (text.size() <= text_.size() && text_.compare(0, text.size(), text) == 0) return {};
   const auto start = Clock::now();
   ScoredPrefillResult result;
-  result.n_prefilled = Sync(text, &result.scored).prefilled;
+  result.n_prefilled = Sync(text, &result.scored, score_from).prefilled;
   result.ms = MsSince(start);
   return result;
 }

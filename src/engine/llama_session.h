@@ -26,7 +26,7 @@ class LlamaSession : public Session {
   Segment Generate(const std::string& transcript, const SegmentRequest& request,
                    const TextCallback& on_text) override;
   PrefillResult Prefill(const std::string& text) override;
-  ScoredPrefillResult PrefillScored(const std::string& text) override;
+  ScoredPrefillResult PrefillScored(const std::string& text, size_t score_from) override;
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override;
 
@@ -41,9 +41,9 @@ class LlamaSession : public Session {
   };
   // Makes the KV cache hold exactly `text` (keeping the longest still-valid token prefix) and
   // leaves the logits of its last token ready for sampling.
-  // With `scored`, the fresh tokens are evaluated with all logits and each one whose predicting
-  // row is known gets its margin there (PrefillScored).
-  SyncStats Sync(const std::string& text, std::vector<PrefillToken>* scored = nullptr);
+  // With `scored`, the fresh tokens from byte `score_from` on are evaluated with all logits and
+  // each one whose predicting row is known gets its margin there (PrefillScored).
+  SyncStats Sync(const std::string& text, std::vector<PrefillToken>* scored = nullptr, size_t score_from = 0);
   // Decode for Sync's `scored`: chunks of n_batch with all logits; `prev` is the row that
   // predicts tokens[0] (empty: unknown, tokens[0] is not scored); `at` is tokens[0]'s offset.
   void DecodeScored(const std::vector<Token>& tokens, const std::vector<std::string>& pieces,

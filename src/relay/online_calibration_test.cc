@@ -49,17 +49,17 @@ std::vector<Trace>* OnlineCalibrationTest::traces_ = nullptr;
 // `stride`-th one), then whole. Every 7th piece is first read with a word that the text then does
 // not have (as after a withdrawn turn): the next read cuts the cache back and must evaluate the
 // last kept token again to get the row that predicts what follows.
-std::vector<PrefillToken> ReadAlong(Session& session, const std::string& text, int stride) {
+std::vector<PrefillToken> ReadAlong(Session& session, const std::string& text, size_t score_from, int stride) {
   std::vector<PrefillToken> read;
   int seen = 0;
   for (size_t end = 1; end < text.size(); ++end) {
     if (SafeSplitPoint(text.substr(0, end + 1)) != end || ++seen % stride != 0) continue;
     if (seen % 7 == 0) {
-      for (PrefillToken& t : session.PrefillScored(text.substr(0, end) + "\n\nzq").scored) read.push_back(std::move(t));
+      for (PrefillToken& t : session.PrefillScored(text.substr(0, end) + "\n\nzq", score_from).scored) read.push_back(std::move(t));
     }
-    for (PrefillToken& t : session.PrefillScored(text.substr(0, end)).scored) read.push_back(std::move(t));
+    for (PrefillToken& t : session.PrefillScored(text.substr(0, end), score_from).scored) read.push_back(std::move(t));
   }
-  for (PrefillToken& t : session.PrefillScored(text).scored) read.push_back(std::move(t));
+  for (PrefillToken& t : session.PrefillScored(text, score_from).scored) read.push_back(std::move(t));
   return read;
 }
 
@@ -90,7 +90,7 @@ TEST_F(OnlineCalibrationTest, ReadAlongStatisticsEqualOfflineCalibrationOnTheSam
     seg.writer = Writer::kLarge;
     seg.text = t.text;
     run.segments = {seg};
-    run.read_along = ReadAlong(*session, prompt + t.text, stride);
+    run.read_along = ReadAlong(*session, prompt + t.text, prompt.size(), stride);
     stride = stride % 3 + 1;
     tally.Merge(TallyTrace(ReadAlongOf(prompt.size(), run), CueMatch::kWordBoundary, CandidateCues()));
   }

@@ -47,6 +47,7 @@ void PrefillAhead::StartFollowing(Session* session, const std::string& transcrip
   done_ = 0;
   following_ = true;
   scored_ = scored;
+  score_from_ = transcript.size();
   failed_ = false;
   lookahead_ = LookaheadState::kNone;
   Offer();
@@ -188,13 +189,14 @@ void PrefillAhead::Work() {
     const std::string text = transcript_.substr(0, offered_);
     Session* session = session_;
     const bool scored = scored_;
+    const size_t score_from = score_from_;
     busy_ = true;
     lock.unlock();
     ScoredPrefillResult r;
     std::exception_ptr error;
     try {
       if (scored) {
-        r = session->PrefillScored(text);
+        r = session->PrefillScored(text, score_from);
       } else {
         static_cast<PrefillResult&>(r) = session->Prefill(text);
       }

@@ -55,8 +55,9 @@ class PrefillAhead {
 
   // Starts prefilling `transcript` (the text so far) into `session`, and from now on what Append
   // adds to it. The session is borrowed: it belongs to the worker thread until Pause returns.
-  // Must be paused (or new). With `scored`, reads with Session::PrefillScored and keeps what it
-  // returns (PrefillAheadStats::scored): online calibration's read-along measurement.
+  // Must be paused (or new). With `scored`, reads the text appended from now on with
+  // Session::PrefillScored and keeps what it returns (PrefillAheadStats::scored): online
+  // calibration's measurement of what the other model writes.
   void Follow(Session* session, const std::string& transcript, bool scored = false);
   // Follow, but first settle the deferred lookahead of the word-boundary cue that ends
   // `transcript` (Session::ContinuesWord, drawn with `sampling`): the cue's writer checks whether
@@ -99,6 +100,7 @@ class PrefillAhead {
   size_t done_ = 0;         // what the session holds (as far as the worker knows)
   bool following_ = false;
   bool scored_ = false;     // Follow's `scored`
+  size_t score_from_ = 0;   // with scored_: the transcript's size at Follow
   bool busy_ = false;       // a Prefill is running on the worker
   bool quit_ = false;
   bool failed_ = false;     // a Prefill or lookahead threw: stop until the next Follow
