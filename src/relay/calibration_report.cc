@@ -52,6 +52,8 @@ std::string CueProfileDiff(const CueProfile& before, const CueProfile& now) {
   auto numbers = [](const CueProfile& p, const CueStat* c) {
     if (c == nullptr) return std::string("not a candidate");
     const int n = p.rule == "mean" ? c->tokens : c->regions;
+    // No values: nothing was measured (live traffic may never use a cue), which is no verdict.
+    if (n == 0) return std::string("not measured");
     return "mu_c " + Fixed(c->mean) + " SE_c " + Fixed(c->se) + " n " + std::to_string(n) + " (mu " +
            Fixed(p.global_mean) + ", rule " + p.rule + ")";
   };

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "relay/calibration.h"
+#include "relay/calibration_report.h"
 #include "relay/online_stats.h"
 #include "test_models.h"
 #include "util/error.h"
@@ -262,6 +263,27 @@ TEST(OnlineStatsTest, AppendsDurablyMergesFilesAndRaisesTheAlarmOnce) {
   EXPECT_EQ(OnlineTallyToJson(direct).dump(), OnlineTallyToJson(merged).dump());
   { std::ofstream(other, std::ios::app) << "{\"v\":1}\n"; }
   EXPECT_THROW(ReadOnlineStats({path, other}), Error);
+}
+
+TEST(OnlineTallyTest, DiffListsAddedAndDroppedCuesWithTheirNumbers) {
+  CueProfile before = MinProfile({"Thus,", "Now"});
+  CueProfile now = MinProfile({"Next,"});
+  for (CueStat& c : now.cues) {
+    if (c.cue == "Next,") {
+      c.mean = 0.97;
+      c.se = 0.01;
+      c.regions = 40;
+    }
+    if (c.cue == "Thus,") {
+      c.mean = 0.5;
+      c.regions = 31;
+    }
+  }
+  const std::string diff = CueProfileDiff(before, now);
+  EXPECT_NE(diff.find("+ `Next,`  now: mu_c 0.9700 SE_c 0.0100 n 40"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("- `Thus,`  now: mu_c 0.5000 SE_c 0.0000 n 31"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("- `Now`  now: not measured"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("= 0 selected cues kept"), std::string::npos) << diff;
 }
 
 }  // namespace
