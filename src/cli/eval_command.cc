@@ -76,6 +76,7 @@ int RunEval(const EvalFlags& flags) {
                   "'; ids must be unique");
     }
   }
+  if (oracle && !flags.online.path.empty()) throw Error("--online-stats measures relays; --policy oracle runs no model");
   if (oracle) {
     for (const EvalProblem& p : problems) {
       if (!HasOracleSolution(p)) {
