@@ -67,6 +67,7 @@ TEST(OnlineCommand, RefusesWhatItCannotMeasure) {
   args = RelayArgs(stats);
   args.insert(args.end(), {"--online-explore", "1.5"});
   ExpectError(RunCommand(args), "--online-explore");
+  ExpectError(RunCommand({RelaygenBinary(), "relay", "-p", kProblem, "--online-explore", "0.1"}), "--online-stats");
 }
 
 TEST(OnlineCommand, EvalBenchAndCalibrateFromOnlineWithDiff) {

@@ -10,7 +10,7 @@
 namespace relaygen {
 
 void AddOnlineFlags(CLI::App* app, OnlineFlags* flags) {
-  app->add_option("--online-stats", flags->path,
+  CLI::Option* stats = app->add_option("--online-stats", flags->path,
                   "Online calibration: append the small model's margins on the large model's text, read during "
                   "prefill ahead, to this JSONL file (per-cue sums; merge with calibrate --from-online) and warn "
                   "when a selected cue drifts (docs/online-calibration.md)");
@@ -18,7 +18,8 @@ void AddOnlineFlags(CLI::App* app, OnlineFlags* flags) {
                   "With --online-stats: the rate at which a selected cue does not switch, so its sentence is "
                   "measured too (0: off)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(CLI::Range(0.0, 1.0))
+      ->needs(stats);
 }
 
 bool PolicyReadsAlong(const std::string& policy) {
