@@ -13,6 +13,7 @@
 #include "bench/latency.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/online_flags.h"
 #include "cli/opened_pair.h"
 #include "eval/dataset.h"
 #include "eval/grader.h"
@@ -36,7 +37,11 @@ struct BenchFlags {
   LlamaOptions engine;
   bool json = false;
   std::string out;
+  OnlineFlags online;
 };
+
+// With --online-stats every policy that reads along also runs measured, under this suffix.
+const char kOnlineSuffix[] = "+online";
 
 std::vector<std::string> SplitPolicies(const std::string& list) {
   std::vector<std::string> out;
@@ -82,6 +87,12 @@ int RunBench(const BenchFlags& flags) {
   if (static_cast<size_t>(flags.problems) < problems.size()) problems.resize(flags.problems);
   if (problems.empty()) throw Error("dataset '" + flags.dataset + "' has no problems");
   const OpenedPair pair(flags.pair, flags.engine, policies, flags.policy_options);
+  // Measured variants run interleaved with the plain ones, so their wall times compare directly.
+  const auto online = OpenOnlineStats(flags.online, flags.pair, flags.policy_options, policies, false);
+  std::vector<std::string> names = policies;
+  for (const std::string& p : policies) {
+    if (online && PolicyReadsAlong(p)) names.push_back(p + kOnlineSuffix);
+  }
 
   // Untimed warm-up: first touches of mmapped weights and allocator growth are not the policy's.
   for (const char* name : {"large", "small"}) {
@@ -90,15 +101,21 @@ int RunBench(const BenchFlags& flags) {
   }
 
   std::vector<TimedRun> runs;
-  Progress progress("bench", static_cast<int>(problems.size() * flags.runs * policies.size()));
+  Progress progress("bench", static_cast<int>(problems.size() * flags.runs * names.size()));
   for (size_t p = 0; p < problems.size(); ++p) {
     const std::string prompt = pair.chat_model().RenderChat({{"user", problems[p].prompt}});
     for (int r = 0; r < flags.runs; ++r) {
       Sampling sampling = flags.sampling;
       sampling.seed = flags.sampling.seed + 7919ull * r + 104729ull * p;
-      for (const std::string& name : policies) {
+      for (const std::string& name : names) {
+        const size_t suffix = name.find(kOnlineSuffix);
+        const std::string base = name.substr(0, suffix);
         // Fresh sessions: every request starts from an empty cache, as a cold request would.
-        const PolicyResult result = pair.NewPolicy(name).policy->Run(prompt, sampling, flags.max_tokens);
+        const PolicyResult result =
+            (suffix == std::string::npos ? pair.NewPolicy(name)
+                                         : pair.NewPolicy(base, WithOnlineStats(pair.options(), flags.online)))
+                .policy->Run(prompt, sampling, flags.max_tokens);
+        if (suffix != std::string::npos) RecordOnlineRun(*online, prompt, result, base);
         runs.push_back(Measure(name, static_cast<int>(p), result,
                                GradeOutput(result.text, problems[p]).correct));
         char note[96];
@@ -108,7 +125,7 @@ int RunBench(const BenchFlags& flags) {
       }
     }
   }
-  const std::vector<PolicySummary> rows = SummarizeLatency(runs, policies);
+  const std::vector<PolicySummary> rows = SummarizeLatency(runs, names);
   nlohmann::json out = {{"dataset", flags.dataset}, {"problems", problems.size()}, {"runs", flags.runs},
                         {"max_tokens", flags.max_tokens}, {"prompt_style", PromptStyleName(flags.data.prompt_style)},
                         {"gpqa_fixed_order", flags.data.gpqa_fixed_order}, {"policies", nlohmann::json::array()}};
@@ -130,6 +147,17 @@ int RunBench(const BenchFlags& flags) {
     if (!file) throw Error("cannot write " + flags.out);
   }
   std::printf("%s", flags.json ? (out.dump(2) + "\n").c_str() : LatencyTable(rows).c_str());
+  for (const PolicySummary& measured : rows) {
+    // The cost of online statistics: a measured policy's mean wall time over the plain one's.
+    const size_t suffix = measured.policy.find(kOnlineSuffix);
+    if (suffix == std::string::npos) continue;
+    for (const PolicySummary& plain : rows) {
+      if (plain.policy != measured.policy.substr(0, suffix) || plain.mean_wall_ms <= 0) continue;
+      std::fprintf(stderr, "[bench] online statistics: %s / %s wall time %.4f (%+.1f %%)\n", measured.policy.c_str(),
+                   plain.policy.c_str(), measured.mean_wall_ms / plain.mean_wall_ms,
+                   100.0 * (measured.mean_wall_ms / plain.mean_wall_ms - 1.0));
+    }
+  }
   return 0;
 }
 
@@ -149,6 +177,7 @@ CommandMain SetupBench(CLI::App* sub) {
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print JSON {policies: [...]} instead of a table");
   sub->add_option("--out", flags->out, "Also write the JSON to this file");
+  AddOnlineFlags(sub, &flags->online);
   return [flags] { return RunBench(*flags); };
 }
 

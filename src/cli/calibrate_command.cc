@@ -16,6 +16,7 @@
 #include "relay/calibration.h"
 #include "relay/calibration_report.h"
 #include "relay/cue_profile.h"
+#include "relay/online_stats.h"
 #include "util/error.h"
 
 namespace relaygen {
@@ -36,6 +37,8 @@ struct CalibrateFlags {
   std::string out;
   std::string report_dir;
   std::string command_line;
+  std::vector<std::string> from_online;  // online-statistics files instead of traces
+  std::string diff;                      // a profile to compare the selection with
 };
 
 // One status line on stderr: redrawn in place on a terminal, every ~10% otherwise.
@@ -69,7 +72,31 @@ class Progress {
 
 std::string BaseName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
+// The profile, the summary line and the report: the same for offline and online statistics.
+void WriteCalibration(const CueProfile& profile, const CalibrateFlags& flags);
+
+// `relaygen calibrate --from-online`: the selection rule on statistics gathered by relay runs.
+int RunFromOnline(const CalibrateFlags& flags) {
+  if (!flags.problems.empty() || !flags.traces.empty()) {
+    throw Error("--from-online selects from online statistics: --problems and --traces do not apply");
+  }
+  const OnlineTally tally = ReadOnlineStats(flags.from_online);
+  CueProfile profile = ProfileFromTally(tally, SelectionRule::Parse(flags.rule), flags.min_occurrences);
+  profile.large = flags.pair.large_url.empty() ? BaseName(flags.pair.large) : flags.pair.large_url;
+  profile.small = flags.pair.small_url.empty() ? BaseName(flags.pair.small) : flags.pair.small_url;
+  std::string sources;
+  for (const std::string& f : flags.from_online) sources += (sources.empty() ? "online:" : ",") + BaseName(f);
+  profile.calibration_set = sources;
+  std::fprintf(stderr, "[calibrate] online statistics of %d requests (%s)\n", tally.requests, sources.c_str());
+  WriteCalibration(profile, flags);
+  if (!flags.diff.empty()) std::printf("%s", CueProfileDiff(LoadCueProfile(flags.diff), profile).c_str());
+  return 0;
+}
+
 int RunCalibrate(const CalibrateFlags& flags) {
+  if (!flags.from_online.empty()) return RunFromOnline(flags);
+  if (!flags.diff.empty()) throw Error("--diff compares a --from-online selection with a profile");
+  if (flags.problems.empty()) throw Error("--problems is required (or --from-online FILE...)");
   if (flags.samples <= 0) throw Error("--samples must be positive");
   if (flags.max_tokens <= 0) throw Error("--max-tokens must be positive");
   if (flags.min_occurrences < 1) throw Error("--min-occurrences must be at least 1");
@@ -125,6 +152,11 @@ int RunCalibrate(const CalibrateFlags& flags) {
   profile.seed = flags.sampling.seed;
   profile.samples = flags.samples;
   profile.traces = static_cast<int>(traces.size());
+  WriteCalibration(profile, flags);
+  return 0;
+}
+
+void WriteCalibration(const CueProfile& profile, const CalibrateFlags& flags) {
   SaveCueProfile(profile, flags.out);
 
   const auto selected = profile.Selected();
@@ -146,15 +178,19 @@ int RunCalibrate(const CalibrateFlags& flags) {
     }
     std::fprintf(stderr, "[calibrate] report written to %s\n", md_path.c_str());
   }
-  return 0;
 }
 
 CommandMain SetupCalibrate(CLI::App* sub) {
   auto flags = std::make_shared<CalibrateFlags>();
   AddPairFlags(sub, &flags->pair, /*with_profile=*/false);
   sub->add_option("--problems", flags->problems,
-                  "Calibration problems (JSONL with \"prompt\", or \"problem\"/\"question\")")
-      ->required();
+                  "Calibration problems (JSONL with \"prompt\", or \"problem\"/\"question\"); required "
+                  "unless --from-online");
+  sub->add_option("--from-online", flags->from_online,
+                  "Select from the online statistics of relay/eval/bench --online-stats (files merged) instead of "
+                  "traces; rules mean and min (docs/online-calibration.md)");
+  sub->add_option("--diff", flags->diff,
+                  "With --from-online: print the cues the new selection adds to and drops from this profile");
   sub->add_option("--samples", flags->samples, "Large-model traces per problem")->capture_default_str();
   sub->add_option("--limit", flags->limit, "Use only the first N problems (0: all)")->capture_default_str();
   AddSamplingFlags(sub, &flags->sampling);

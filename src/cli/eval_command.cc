@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/online_flags.h"
 #include "cli/opened_pair.h"
 #include "eval/dataset.h"
 #include "eval/grader.h"
@@ -34,6 +35,7 @@ struct EvalFlags {
   PolicyOptions policy_options;
   Sampling sampling;
   LlamaOptions engine;
+  OnlineFlags online;
 };
 
 // Each (problem, sample) draws from its own seed, so a resumed run samples exactly what the
@@ -74,6 +76,7 @@ int RunEval(const EvalFlags& flags) {
                   "'; ids must be unique");
     }
   }
+  if (oracle && !flags.online.path.empty()) throw Error("--online-stats measures relays; --policy oracle runs no model");
   if (oracle) {
     for (const EvalProblem& p : problems) {
       if (!HasOracleSolution(p)) {
@@ -92,9 +95,12 @@ int RunEval(const EvalFlags& flags) {
   // hold (the prompt's shared prefix).
   std::unique_ptr<OpenedPair> pair;
   SessionPolicy run;
+  std::unique_ptr<OnlineStats> online;
   if (!oracle) {
-    pair = std::make_unique<OpenedPair>(flags.pair, flags.engine, std::vector<std::string>{flags.policy},
-                                        flags.policy_options);
+    const PolicyOptions options =
+        flags.online.path.empty() ? flags.policy_options : WithOnlineStats(flags.policy_options, flags.online);
+    online = OpenOnlineStats(flags.online, flags.pair, options, {flags.policy}, /*all_must_read=*/true);
+    pair = std::make_unique<OpenedPair>(flags.pair, flags.engine, std::vector<std::string>{flags.policy}, options);
     run = pair->NewPolicy(flags.policy);
   }
 
@@ -135,6 +141,7 @@ int RunEval(const EvalFlags& flags) {
                         {"segments", result.segments.size()},
                         {"max_tokens", flags.max_tokens},
                         {"seed", sampling.seed}};
+        if (online) record.extra["online"] = RecordOnlineRun(*online, prompt, result, flags.policy);
       }
       record.extra["grader"] = flags.grader;  // `relaygen report` says which grader made a table
       writer.Append(record);
@@ -178,6 +185,7 @@ CommandMain SetupEval(CLI::App* sub) {
   AddPolicyFlags(sub, &flags->policy_options);
   AddSamplingFlags(sub, &flags->sampling);
   AddEngineFlags(sub, &flags->engine);
+  AddOnlineFlags(sub, &flags->online);
   return [flags] { return RunEval(*flags); };
 }
 

@@ -41,11 +41,13 @@ OpenedPair::OpenedPair(const PairFlags& flags, const LlamaOptions& engine,
   if (large_remote != nullptr && small_remote != nullptr) CheckSameTokenizer(*large_remote, *small_remote);
 }
 
-SessionPolicy OpenedPair::NewPolicy(const std::string& name) const {
+SessionPolicy OpenedPair::NewPolicy(const std::string& name) const { return NewPolicy(name, options_); }
+
+SessionPolicy OpenedPair::NewPolicy(const std::string& name, const PolicyOptions& options) const {
   SessionPolicy p;
   if (large_ && PolicyUsesLarge(name)) p.large = large_->NewSession();
   if (small_ && PolicyUsesSmall(name)) p.small = small_->NewSession();
-  p.policy = MakePolicy(name, p.large.get(), p.small.get(), options_);
+  p.policy = MakePolicy(name, p.large.get(), p.small.get(), options);
   return p;
 }
 

@@ -36,6 +36,10 @@ class OpenedPair {
 
   // `name` (one of the policies above) on fresh sessions.
   SessionPolicy NewPolicy(const std::string& name) const;
+  // The same with other options (e.g. options() with online statistics on).
+  SessionPolicy NewPolicy(const std::string& name, const PolicyOptions& options) const;
+  // The policy options, the relay's cues from the profile included.
+  const PolicyOptions& options() const { return options_; }
 
   // The chat template comes from the large model when it is loaded (a pair shares one template
   // family), else from the small one.

@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/online_flags.h"
 #include "cli/opened_pair.h"
 #include "engine/llama_engine.h"
 #include "relay/policy_factory.h"
@@ -28,12 +29,16 @@ struct RelayFlags {
   std::string policy = "relay";
   PolicyOptions policy_options;
   bool json = false;
+  OnlineFlags online;
 };
 
 int RunRelay(const RelayFlags& flags) {
   if (flags.max_tokens <= 0) throw Error("--max-tokens must be positive");
   const std::string user_text = ReadPrompt(flags.prompt);
-  const OpenedPair pair(flags.pair, flags.engine, {flags.policy}, flags.policy_options);
+  const PolicyOptions options =
+      flags.online.path.empty() ? flags.policy_options : WithOnlineStats(flags.policy_options, flags.online);
+  const auto online = OpenOnlineStats(flags.online, flags.pair, options, {flags.policy}, /*all_must_read=*/true);
+  const OpenedPair pair(flags.pair, flags.engine, {flags.policy}, options);
   const SessionPolicy run = pair.NewPolicy(flags.policy);
   const std::string prompt = RenderPrompt(pair.chat_model(), flags.prompt, user_text);
 
@@ -48,10 +53,12 @@ int RunRelay(const RelayFlags& flags) {
     };
   }
   const PolicyResult result = run.policy->Run(prompt, flags.sampling, flags.max_tokens, on_text);
+  nlohmann::ordered_json online_record;
+  if (online) online_record = RecordOnlineRun(*online, prompt, result, flags.policy);
   if (flags.json) {
-    std::printf("%s\n", PolicyResultToJson(flags.policy, result)
-                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                            .c_str());
+    nlohmann::ordered_json out = PolicyResultToJson(flags.policy, result);
+    if (online) out["stats"]["online"] = online_record;
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("\n");
   }
@@ -80,6 +87,7 @@ CommandMain SetupRelay(CLI::App* sub) {
   AddPolicyFlags(sub, &flags->policy_options);
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print one JSON object {text, answer, policy, stats, segments}");
+  AddOnlineFlags(sub, &flags->online);
   return [flags] { return RunRelay(*flags); };
 }
 

@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include "engine/stop_matcher.h"
+#include "util/error.h"
 
 namespace relaygen {
 
@@ -24,6 +25,12 @@ LookaheadResult Session::ContinuesWord(const std::string& transcript, const Samp
   result.n_prefilled = next.n_prefilled;
   result.ms = next.prefill_ms + next.decode_ms;
   return result;
+}
+
+ScoredPrefillResult Session::PrefillScored(const std::string& text, size_t score_from) {
+  (void)text;
+  (void)score_from;
+  throw Error("this engine cannot score the text it prefills (online statistics need an embedded small model)");
 }
 
 }  // namespace relaygen

@@ -118,10 +118,23 @@ struct TokenScore {
   float p_token = 0;   // probability the model gave this token
 };
 
+// One token a scored prefill evaluated (Session::PrefillScored).
+struct PrefillToken {
+  size_t begin = 0;   // byte offset of the token's text in the prefilled text
+  std::string piece;  // the token's text
+  float margin = 0;   // p(top-1) - p(top-2) of the distribution that predicted it (as TokenScore)
+};
+
 // What a Prefill call evaluated.
 struct PrefillResult {
   int n_prefilled = 0;  // tokens evaluated (0 when the text was already cached)
   double ms = 0;
+};
+
+// What a PrefillScored call evaluated, and every evaluated token whose predicting distribution
+// this call saw, in text order (a token re-evaluated only to get its logits back is not among them).
+struct ScoredPrefillResult : PrefillResult {
+  std::vector<PrefillToken> scored;
 };
 
 struct ScoreResult {
@@ -152,6 +165,15 @@ class Session {
     (void)text;
     return {};
   }
+
+  // Prefill, and also the top-2 margin of each evaluated token that starts at or after byte
+  // `score_from`, from the distribution of the token before it: what Score gives for that text,
+  // for the price of the logits of those tokens (text before `score_from` is prefilled as Prefill
+  // does, without them).
+  // How the relay measures its small model on the large model's text while it reads along
+  // (online calibration, docs/online-calibration.md). The default throws relaygen::Error:
+  // engines without local logits cannot do it.
+  virtual ScoredPrefillResult PrefillScored(const std::string& text, size_t score_from);
 
   // The deferred lookahead of a word-boundary stop: draws the token that would follow `transcript`
   // and tells whether it begins with a word character (then the stop was inside a word and does

@@ -240,7 +240,8 @@ int LlamaSession::DecodeShared(const std::vector<Token>& tokens, int start, int 
   return shared_->Decode(seq_, chunk, static_cast<llama_pos>(tokens_.size()), keep, &rows_);
 }
 
-LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
+LlamaSession::SyncStats LlamaSession::Sync(const std::string& text, std::vector<PrefillToken>* scored,
+                                           size_t score_from) {
   // Keep every cached token that lies wholly inside the common text prefix.
   size_t common = 0;
   const size_t limit = std::min(text.size(), text_.size());
@@ -273,6 +274,13 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
     fresh.insert(fresh.begin(), tokens_[keep]);
     lengths.insert(lengths.begin(), offsets_[keep] - (keep == 0 ? 0 : offsets_[keep - 1]));
   }
+  if (scored != nullptr && !fresh.empty() && keep > 0 && !(keep == tokens_.size() && logits_ready_)) {
+    // The row that predicts the first fresh token is the last kept token's, and it is gone (the
+    // cache was cut, or the last decode kept another row): evaluate that token again to get it.
+    --keep;
+    fresh.insert(fresh.begin(), tokens_[keep]);
+    lengths.insert(lengths.begin(), offsets_[keep] - (keep == 0 ? 0 : offsets_[keep - 1]));
+  }
   if (fresh.empty() && keep == 0) throw Error("cannot generate from an empty prompt");
   Truncate(keep);
   // The fresh tokens spell the text from the kept tokens' end; each one's bytes come from `text`.
@@ -282,8 +290,53 @@ LlamaSession::SyncStats LlamaSession::Sync(const std::string& text) {
     pieces.push_back(text.substr(std::min(at, text.size()), length));
     at += length;
   }
-  if (!fresh.empty()) Decode(fresh, pieces, false);
+  if (scored != nullptr && !fresh.empty()) {
+    // Tokens before `score_from` are read without logits but the last one's, which predicts the
+    // first scored token; else the kept cache ends with its row ready (ensured above), unless
+    // nothing was kept.
+    size_t unscored = 0;
+    for (size_t end = text_.size(); unscored < fresh.size() && end < score_from; ++unscored) end += pieces[unscored].size();
+    if (unscored > 0) {
+      Decode({fresh.begin(), fresh.begin() + unscored}, {pieces.begin(), pieces.begin() + unscored}, false);
+    }
+    std::vector<float> prev;
+    if (!tokens_.empty() && logits_ready_) {
+      const float* row = LogitsRow(-1);
+      prev.assign(row, row + llama_vocab_n_tokens(vocab_));
+    }
+    if (unscored < fresh.size()) {
+      DecodeScored({fresh.begin() + unscored, fresh.end()}, {pieces.begin() + unscored, pieces.end()},
+                   std::move(prev), text_.size(), scored);
+    }
+  } else if (!fresh.empty()) {
+    Decode(fresh, pieces, false);
+  }
   return {static_cast<int>(keep), static_cast<int>(fresh.size())};
+}
+
+void LlamaSession::DecodeScored(const std::vector<Token>& tokens, const std::vector<std::string>& pieces,
+                                std::vector<float> prev, size_t at, std::vector<PrefillToken>* scored) {
+  const int n_vocab = llama_vocab_n_tokens(vocab_);
+  // Chunks of at most kScoredChunk: all logits of a chunk live at once (n_vocab floats a token,
+  // 0.6 MB for a 151k vocabulary), and read-along pieces are a few words anyway.
+  constexpr size_t kScoredChunk = 64;
+  const size_t n_batch = std::min(static_cast<size_t>(this->n_batch()), kScoredChunk);
+  for (size_t start = 0; start < tokens.size(); start += n_batch) {
+    const size_t count = std::min(tokens.size() - start, n_batch);
+    const std::vector<Token> chunk(tokens.begin() + start, tokens.begin() + start + count);
+    const std::vector<std::string> chunk_pieces(pieces.begin() + start, pieces.begin() + start + count);
+    Decode(chunk, chunk_pieces, /*all_logits=*/true);
+    for (size_t j = 0; j < count; ++j) {
+      // Row j-1 of this chunk predicted token j; token 0 was predicted by the row before it.
+      const float* row = j > 0 ? LogitsRow(static_cast<int32_t>(j - 1)) : (prev.empty() ? nullptr : prev.data());
+      if (row != nullptr) {
+        scored->push_back({at, chunk_pieces[j], TopTwoMargin(row, n_vocab, chunk[j], nullptr)});
+      }
+      at += chunk_pieces[j].size();
+    }
+    const float* last = LogitsRow(static_cast<int32_t>(count - 1));
+    prev.assign(last, last + n_vocab);
+  }
 }
 
 LlamaSession::SamplerPtr LlamaSession::MakeSampler(const Sampling& s) const {
@@ -426,6 +479,15 @@ PrefillResult LlamaSession::Prefill(const std::string& text) {
   const auto start = Clock::now();
   PrefillResult result;
   result.n_prefilled = Sync(text).prefilled;
+  result.ms = MsSince(start);
+  return result;
+}
+
+ScoredPrefillResult LlamaSession::PrefillScored(const std::string& text, size_t score_from) {
+  if (text.size() <= text_.size() && text_.compare(0, text.size(), text) == 0) return {};
+  const auto start = Clock::now();
+  ScoredPrefillResult result;
+  result.n_prefilled = Sync(text, &result.scored, score_from).prefilled;
   result.ms = MsSince(start);
   return result;
 }

@@ -28,6 +28,7 @@ class LlamaSession : public Session {
   Segment Generate(const std::string& transcript, const SegmentRequest& request,
                    const TextCallback& on_text) override;
   PrefillResult Prefill(const std::string& text) override;
+  ScoredPrefillResult PrefillScored(const std::string& text, size_t score_from) override;
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override;
 
@@ -42,7 +43,13 @@ class LlamaSession : public Session {
   };
   // Makes the KV cache hold exactly `text` (keeping the longest still-valid token prefix) and
   // leaves the logits of its last token ready for sampling.
-  SyncStats Sync(const std::string& text);
+  // With `scored`, the fresh tokens from byte `score_from` on are evaluated with all logits and
+  // each one whose predicting row is known gets its margin there (PrefillScored).
+  SyncStats Sync(const std::string& text, std::vector<PrefillToken>* scored = nullptr, size_t score_from = 0);
+  // Decode for Sync's `scored`: chunks of n_batch with all logits; `prev` is the row that
+  // predicts tokens[0] (empty: unknown, tokens[0] is not scored); `at` is tokens[0]'s offset.
+  void DecodeScored(const std::vector<Token>& tokens, const std::vector<std::string>& pieces,
+                    std::vector<float> prev, size_t at, std::vector<PrefillToken>* scored);
   std::vector<Token> Tokenize(const std::string& text, bool add_special) const;
   std::vector<Token> TokenizeValid(const std::string& text, bool add_special) const;
   Token ByteToken(unsigned char byte) const;  // -1 if the vocabulary has no such token

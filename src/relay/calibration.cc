@@ -212,14 +212,17 @@ std::string ReasoningOf(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+size_t ThinkStartSize(const std::string& text) {
+  return text.compare(0, kThinkStart.size(), kThinkStart) == 0 ? kThinkStart.size() : 0;
+}
+
 ScoredTrace ScoreTrace(Model& small, Session& session, const Trace& trace) {
   std::string context = small.RenderChat({{"user", trace.problem}});
   std::string reasoning = ReasoningOf(trace.text);
   // `<think>` is a marker, not reasoning: it joins the context so it is not pooled.
-  if (reasoning.compare(0, kThinkStart.size(), kThinkStart) == 0) {
-    context += kThinkStart;
-    reasoning.erase(0, kThinkStart.size());
-  }
+  const size_t marker = ThinkStartSize(reasoning);
+  context += reasoning.substr(0, marker);
+  reasoning.erase(0, marker);
   ScoredTrace out;
   if (reasoning.empty()) return out;
   const ScoreResult scored = session.Score(context, reasoning);
@@ -228,6 +231,17 @@ ScoredTrace ScoreTrace(Model& small, Session& session, const Trace& trace) {
     out.margins.push_back(t.margin);
   }
   return out;
+}
+
+double RegionScore(std::vector<double> margins, const SelectionRule& rule) {
+  if (margins.empty()) throw Error("internal: the score of an empty region");
+  std::sort(margins.begin(), margins.end());
+  return margins[static_cast<size_t>(rule.quantile * static_cast<double>(margins.size() - 1))];
+}
+
+bool IsSwitchCue(const CueStat& stat, long long values, double global_mean, int min_occurrences) {
+  // μ_c ≥ μ + SE_c, with enough occurrences and at least one value to measure.
+  return stat.occurrences >= min_occurrences && values > 0 && stat.mean >= global_mean + stat.se;
 }
 
 CueProfile ComputeCueProfile(const std::vector<ScoredTrace>& traces, const CalibrationOptions& options) {
@@ -260,9 +274,7 @@ CueProfile ComputeCueProfile(const std::vector<ScoredTrace>& traces, const Calib
       for (int i : regions.tokens) pooled.push_back(t.margins[i]);
       for (const auto& [first, end] : regions.spans) {
         if (first >= end) continue;
-        std::vector<double> m(t.margins.begin() + first, t.margins.begin() + end);
-        std::sort(m.begin(), m.end());
-        per_region.push_back(m[static_cast<size_t>(options.rule.quantile * static_cast<double>(m.size() - 1))]);
+        per_region.push_back(RegionScore({t.margins.begin() + first, t.margins.begin() + end}, options.rule));
       }
     }
     stat.tokens = static_cast<int>(pooled.size());
@@ -279,9 +291,8 @@ CueProfile ComputeCueProfile(const std::vector<ScoredTrace>& traces, const Calib
       stat.std = std::sqrt(sq / n);
       stat.se = stat.std / std::sqrt(n);
     }
-    // μ_c ≥ μ + SE_c, with enough occurrences and at least one token to measure.
-    stat.selected = stat.occurrences >= options.min_occurrences && !values.empty() &&
-                    stat.mean >= profile.global_mean + stat.se;
+    stat.selected = IsSwitchCue(stat, static_cast<long long>(values.size()), profile.global_mean,
+                                options.min_occurrences);
     profile.cues.push_back(std::move(stat));
   }
   return profile;

@@ -64,6 +64,8 @@ std::vector<Trace> GenerateTraces(Model& large, const std::vector<CalibrationPro
 
 // The reasoning of a generation: everything before `</think>` (all of it when there is none).
 std::string ReasoningOf(const std::string& text);
+// Bytes of a leading `<think>` marker (0 if none): scoring starts after it, as it is no reasoning.
+size_t ThinkStartSize(const std::string& text);
 
 // Small-model margins of every reasoning token, one pass per trace.
 struct ScoredTrace {
@@ -78,6 +80,11 @@ struct CalibrationOptions {
   int min_occurrences = 1;
   std::vector<std::string> candidates = CandidateCues();
 };
+
+// The rule's value of one region (quantile rules): the Q-quantile of its margins (not empty).
+double RegionScore(std::vector<double> margins, const SelectionRule& rule);
+// SPEC §2.5: μ_c ≥ μ + SE_c, with at least `min_occurrences` occurrences and one value measured.
+bool IsSwitchCue(const CueStat& stat, long long values, double global_mean, int min_occurrences);
 
 // Statistics and selection (SPEC §2.3–2.5). Fills global_tokens, global_mean, match,
 // min_occurrences and cues; the caller fills the provenance fields. Throws when there are no

@@ -42,6 +42,38 @@ std::string ShellQuote(const std::string& s) {
 
 }  // namespace
 
+std::string CueProfileDiff(const CueProfile& before, const CueProfile& now) {
+  auto find = [](const CueProfile& p, const std::string& cue) -> const CueStat* {
+    for (const CueStat& c : p.cues) {
+      if (c.cue == cue) return &c;
+    }
+    return nullptr;
+  };
+  auto numbers = [](const CueProfile& p, const CueStat* c) {
+    if (c == nullptr) return std::string("not a candidate");
+    const int n = p.rule == "mean" ? c->tokens : c->regions;
+    // No values: nothing was measured (live traffic may never use a cue), which is no verdict.
+    if (n == 0) return std::string("not measured");
+    return "mu_c " + Fixed(c->mean) + " SE_c " + Fixed(c->se) + " n " + std::to_string(n) + " (mu " +
+           Fixed(p.global_mean) + ", rule " + p.rule + ")";
+  };
+  std::ostringstream out;
+  int kept = 0;
+  for (const CueStat& c : now.cues) {
+    const CueStat* old = find(before, c.cue);
+    const bool was = old != nullptr && old->selected;
+    if (c.selected && was) ++kept;
+    if (c.selected == was) continue;
+    out << (c.selected ? "+ " : "- ") << Shown(c.cue) << "  now: " << numbers(now, &c)
+        << "  before: " << numbers(before, old) << "\n";
+  }
+  for (const CueStat& c : before.cues) {
+    if (c.selected && find(now, c.cue) == nullptr) out << "- " << Shown(c.cue) << "  now: not a candidate\n";
+  }
+  out << "= " << kept << " selected cues kept\n";
+  return out.str();
+}
+
 std::string CalibrationMarkdown(const CueProfile& p, const std::string& command) {
   std::ostringstream md;
   const auto selected = p.Selected();

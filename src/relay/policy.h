@@ -51,12 +51,19 @@ struct RunStats {
   // Tokens generated but not kept in the output (spec-thinking's rejected peeks, token-router's
   // overruled small-model proposals): compute spent, not part of the budget.
   int discarded_tokens = 0;
+  // Selected cues that did not switch (RelayOptions::explore): the large model wrote on.
+  int explored_cues = 0;
 };
 
 struct PolicyResult {
   std::string text;    // everything generated after the prompt (reasoning + answer)
   RunStats stats;
   std::vector<SegmentRecord> segments;
+  // With RelayOptions::score_read_along: what the small model read ahead while the large model
+  // wrote, with its margins (`begin` counts bytes of prompt + text). Online calibration's input.
+  std::vector<PrefillToken> read_along;
+  // Byte offsets in `text` right after each selected cue that did not switch (exploration).
+  std::vector<size_t> explored;
 };
 
 // What ends the reasoning block in the chat formats relaygen runs (Qwen3, DeepSeek-R1), and the

@@ -30,12 +30,12 @@ PrefillAhead::~PrefillAhead() {
   worker_.join();
 }
 
-void PrefillAhead::Follow(Session* session, const std::string& transcript) {
+void PrefillAhead::Follow(Session* session, const std::string& transcript, bool scored) {
   std::lock_guard<std::mutex> lock(mu_);
-  StartFollowing(session, transcript);
+  StartFollowing(session, transcript, scored);
 }
 
-void PrefillAhead::StartFollowing(Session* session, const std::string& transcript) {
+void PrefillAhead::StartFollowing(Session* session, const std::string& transcript, bool scored) {
   if (session == nullptr) throw Error("prefill ahead needs a session");
   if (following_ || busy_) throw Error("internal: Follow while prefill ahead is not paused");
   session_ = session;
@@ -43,6 +43,8 @@ void PrefillAhead::StartFollowing(Session* session, const std::string& transcrip
   offered_ = 0;
   done_ = 0;
   following_ = true;
+  scored_ = scored;
+  score_from_ = transcript.size();
   failed_ = false;
   lookahead_ = LookaheadState::kNone;
   Offer();
@@ -51,7 +53,7 @@ void PrefillAhead::StartFollowing(Session* session, const std::string& transcrip
 void PrefillAhead::FollowAfterLookahead(Session* session, const std::string& transcript,
                                               const Sampling& sampling) {
   std::lock_guard<std::mutex> lock(mu_);
-  StartFollowing(session, transcript);
+  StartFollowing(session, transcript, /*scored=*/false);
   lookahead_ = LookaheadState::kWanted;
   lookahead_sampling_ = sampling;
   lookahead_size_ = transcript.size();
@@ -183,12 +185,18 @@ void PrefillAhead::Work() {
     }
     const std::string text = transcript_.substr(0, offered_);
     Session* session = session_;
+    const bool scored = scored_;
+    const size_t score_from = score_from_;
     busy_ = true;
     lock.unlock();
-    PrefillResult r;
+    ScoredPrefillResult r;
     std::exception_ptr error;
     try {
-      r = session->Prefill(text);
+      if (scored) {
+        r = session->PrefillScored(text, score_from);
+      } else {
+        static_cast<PrefillResult&>(r) = session->Prefill(text);
+      }
     } catch (...) {
       error = std::current_exception();  // following stops until the next Follow
     }
@@ -198,6 +206,7 @@ void PrefillAhead::Work() {
     done_ = text.size();
     stats_.tokens += r.n_prefilled;
     stats_.ms += r.ms;
+    for (PrefillToken& t : r.scored) stats_.scored.push_back(std::move(t));
     Changed();
   }
 }

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "engine/engine.h"
 
@@ -41,6 +42,9 @@ struct PrefillAheadStats {
   int tokens = 0;
   double ms = 0;
   int lookaheads = 0;  // deferred lookaheads settled (their prefill is in tokens and ms)
+  // Following with `scored`: the tokens read, with margins (Session::PrefillScored); `begin` is
+  // an offset in the transcript followed.
+  std::vector<PrefillToken> scored;
 };
 
 class PrefillAhead {
@@ -56,8 +60,10 @@ class PrefillAhead {
 
   // Starts prefilling `transcript` (the text so far) into `session`, and from now on what Append
   // adds to it. The session is borrowed: it belongs to the worker thread until Pause returns.
-  // Must be paused (or new).
-  void Follow(Session* session, const std::string& transcript);
+  // Must be paused (or new). With `scored`, reads the text appended from now on with
+  // Session::PrefillScored and keeps what it returns (PrefillAheadStats::scored): online
+  // calibration's measurement of what the other model writes.
+  void Follow(Session* session, const std::string& transcript, bool scored = false);
   // Follow, but first settle the deferred lookahead of the word-boundary cue that ends
   // `transcript` (Session::ContinuesWord, drawn with `sampling`): the cue's writer checks whether
   // its next token would have continued the word while the other model already writes.
@@ -82,7 +88,7 @@ class PrefillAhead {
 
  private:
   void Work();
-  void StartFollowing(Session* session, const std::string& transcript);  // mutex held
+  void StartFollowing(Session* session, const std::string& transcript, bool scored);  // mutex held
   void Changed();  // mutex held: a waiter's condition may hold now
   // Waits until `ready` (mutex held on entry and exit), polling briefly before sleeping.
   void Await(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
@@ -99,6 +105,8 @@ class PrefillAhead {
   size_t offered_ = 0;      // the worker's target: transcript_[0, offered_)
   size_t done_ = 0;         // what the session holds (as far as the worker knows)
   bool following_ = false;
+  bool scored_ = false;     // Follow's `scored`
+  size_t score_from_ = 0;   // with scored_: the transcript's size at Follow
   bool busy_ = false;       // a Prefill is running on the worker
   bool quit_ = false;
   bool failed_ = false;     // a Prefill or lookahead threw: stop until the next Follow

@@ -21,8 +21,8 @@ size_t TrailingBlanks(const std::string& s) {
 // however Run ends.
 class PrefillAheadRun {
  public:
-  PrefillAheadRun(PrefillAhead* ahead, Session* large, Session* small, RunRecorder* rec)
-      : ahead_(ahead), large_(large), small_(small), rec_(rec) {}
+  PrefillAheadRun(PrefillAhead* ahead, Session* large, Session* small, RunRecorder* rec, bool scored)
+      : ahead_(ahead), large_(large), small_(small), rec_(rec), scored_(scored) {}
   ~PrefillAheadRun() {
     if (ahead_ == nullptr) return;
     try {
@@ -38,7 +38,7 @@ class PrefillAheadRun {
   // ahead_prefill_* count what spares a handoff its prefill (each token once, with or without
   // prefill ahead: relay_command_test).
   void Finish() {
-    if (ahead_ != nullptr) ahead_->Pause();
+    if (ahead_ != nullptr) rec_->AddReadAlong(ahead_->Pause().scored);  // read, so measured
   }
 
   // The stream callback for `writer`'s next Generate. Without `follow`, nobody prefills ahead.
@@ -47,7 +47,8 @@ class PrefillAheadRun {
     if (ahead_ == nullptr) return stream;
     rec_->AddAheadPrefill(ahead_->Pause());
     if (!follow) return stream;
-    ahead_->Follow(writer == Writer::kLarge ? small_ : large_, rec_->transcript());
+    ahead_->Follow(writer == Writer::kLarge ? small_ : large_, rec_->transcript(),
+                   /*scored=*/scored_ && writer == Writer::kLarge);
     PrefillAhead* ahead = ahead_;
     return [ahead, stream](std::string_view text) {
       ahead->Append(text);
@@ -87,6 +88,7 @@ class PrefillAheadRun {
   Session* large_;
   Session* small_;
   RunRecorder* rec_;
+  bool scored_;  // the small model reads the large model's text with margins
 };
 
 // Session::Generate, except that text the models wrote themselves, grown past this model's window,
@@ -107,6 +109,13 @@ Segment GenerateWithin(Session* session, const RunRecorder& rec, const SegmentRe
 }  // namespace
 
 const char* const kForcedThinkEnd = "\n</think>";
+
+bool ExploreCue(uint64_t seed, size_t generated_size, double rate) {
+  if (rate <= 0) return false;
+  // A stream of its own (the constant), so exploring never shifts the segments' sampling seeds.
+  const uint64_t h = MixSeed(MixSeed(seed ^ 0x6578706c6f726521ull) ^ static_cast<uint64_t>(generated_size));
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < rate;
+}
 
 std::vector<Stop> LargeModeStops(const RelayOptions& options) {
   std::vector<Stop> stops;
@@ -131,13 +140,17 @@ RelayController::RelayController(Session* large, Session* small, RelayOptions op
       small_stops_(SmallModeStops()) {
   if (large_ == nullptr || small_ == nullptr) throw Error("relay needs a large and a small model");
   if (options_.prefill_ahead) ahead_ = std::make_unique<PrefillAhead>(options_.prefill_ahead_spin);
+  if (options_.score_read_along && !options_.prefill_ahead) {
+    throw Error("online statistics are measured while the small model reads ahead: they need prefill ahead");
+  }
+  if (options_.explore < 0 || options_.explore > 1) throw Error("the exploration rate must be in [0, 1]");
 }
 
 PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sampling,
                                   int max_tokens,
                                   const std::function<void(Writer, std::string_view)>& on_text) {
   RunRecorder rec(prompt, sampling, max_tokens, on_text);
-  PrefillAheadRun prefill_ahead(ahead_.get(), large_, small_, &rec);
+  PrefillAheadRun prefill_ahead(ahead_.get(), large_, small_, &rec, options_.score_read_along);
   // With prefill ahead, a word cue at the end of the text fires without its lookahead token; the
   // large model draws that token while the small model already writes (see TurnAfterDeferredCue).
   const bool defer_lookahead = ahead_ != nullptr;
@@ -225,13 +238,19 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
       state = State::kReasoningLeftOpen;
       continue;
     }
-    rec.Add(writer, false, seg, seg.text, "cue:" + stop, merge);
+    // Exploration: the cue stays the large model's, which writes on in the same turn and record
+    // (its sentence is then measured by the small model reading along).
+    const bool explore = ExploreCue(sampling.seed, rec.generated().size() + seg.text.size(), options_.explore);
+    rec.Add(writer, false, seg, seg.text, (explore ? "explore:" : "cue:") + stop, merge);
+    if (explore) rec.MarkExplored();
     const size_t blanks = TrailingBlanks(stop);
     if (!options_.raw_handoff && blanks > 0 && seg.text.size() >= blanks) {
       heal = seg.text.substr(seg.text.size() - blanks);
       rec.BackOff(blanks);
     }
-    state = seg.lookahead_deferred ? State::kSmallAfterDeferredCue : State::kSmall;
+    state = explore                  ? State::kLargeResumed
+            : seg.lookahead_deferred ? State::kSmallAfterDeferredCue
+                                     : State::kSmall;
   }
   prefill_ahead.Finish();
   return rec.Finish();

@@ -33,7 +33,16 @@ struct RelayOptions {
   bool prefill_ahead = true;
   // How long prefill ahead's threads poll before sleeping (PrefillAhead::kDefaultSpin).
   std::chrono::microseconds prefill_ahead_spin = PrefillAhead::kDefaultSpin;
+  // Online calibration (docs/online-calibration.md): the small model reads ahead with margins
+  // (PolicyResult::read_along; needs prefill_ahead), and with probability `explore` a selected cue
+  // does not switch, so that its sentence too is large-model text the small model reads. The
+  // draw is a hash of the request's seed and the position: deterministic for a seed.
+  bool score_read_along = false;
+  double explore = 0;
 };
+
+// Whether the cue that ends `generated_size` bytes of output is explored (does not switch).
+bool ExploreCue(uint64_t seed, size_t generated_size, double rate);
 
 // Stops of mode L: the cues (word-boundary unless kSubstring), then `</think>` (immediate).
 std::vector<Stop> LargeModeStops(const RelayOptions& options);

@@ -62,6 +62,16 @@ class RunRecorder {
     result_.stats.ahead_prefill_tokens += stats.tokens;
     result_.stats.ahead_prefill_ms += stats.ms;
     result_.stats.deferred_lookaheads += stats.lookaheads;
+    AddReadAlong(stats.scored);
+  }
+  // Tokens the small model read with margins (PolicyResult::read_along).
+  void AddReadAlong(const std::vector<PrefillToken>& scored) {
+    result_.read_along.insert(result_.read_along.end(), scored.begin(), scored.end());
+  }
+  // A selected cue that did not switch ends here, at the end of the text so far.
+  void MarkExplored() {
+    result_.explored.push_back(result_.text.size());
+    result_.stats.explored_cues += 1;
   }
 
   // Finalizes the totals (switches, utilization, wall time) and returns the record.
