@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/online_flags.h"
 #include "cli/opened_pair.h"
 #include "engine/batched_context.h"
 #include "engine/llama_engine.h"
@@ -31,6 +32,7 @@ struct ServeFlags {
   ServerOptions server;
   int slots = 4;
   std::vector<std::string> cue_profiles;  // NAME=PATH
+  OnlineFlags online;
 };
 
 // The policy options of every cue profile a request may name ("" is --profile).
@@ -45,6 +47,8 @@ std::map<std::string, PolicyOptions> LoadProfiles(const ServeFlags& flags) {
     if (!profiles.emplace(name, std::move(options)).second) throw Error("cue profile '" + name + "' given twice");
   };
   add("", flags.pair.profile);
+  // Online statistics measure the default profile's cues: its relays read along with scores.
+  if (!flags.online.path.empty()) profiles[""] = WithOnlineStats(profiles[""], flags.online);
   for (const std::string& spec : flags.cue_profiles) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -87,6 +91,14 @@ int RunServe(ServeFlags flags) {
   std::map<std::string, PolicyOptions> profiles = LoadProfiles(flags);
   for (const auto& entry : profiles) flags.server.defaults.profiles.push_back(entry.first);
 
+  // Opened before the server listens, so a bad statistics file is an error at start.
+  std::vector<std::string> measured;
+  for (const std::string& policy : PolicyNames()) {
+    if (PolicyReadsAlong(policy)) measured.push_back(policy);
+  }
+  const std::unique_ptr<OnlineStats> online =
+      OpenOnlineStats(flags.online, flags.pair, profiles[""], measured, /*all_must_read=*/false);
+
   Server server(flags.server);
   server.Bind();
   std::thread http([&server] { server.Run(); });
@@ -106,6 +118,14 @@ int RunServe(ServeFlags flags) {
     }
     ServingConfig config;
     config.chat_model = large.get();
+    if (online) {
+      OnlineStats* stats = online.get();
+      config.observe = [stats](const ApiRequest& request, const std::string& prompt, const PolicyResult& result) {
+        if (request.profile.empty() && PolicyReadsAlong(request.policy)) {
+          RecordOnlineRun(*stats, prompt, result, request.policy);
+        }
+      };
+    }
     config.profiles = std::move(profiles);
     const Model* l = large.get();
     const Model* s = small.get();
@@ -154,6 +174,7 @@ CommandMain SetupServe(CLI::App* sub) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--policy", s.defaults.policy, "Policy of the model name 'relaygen'")
       ->capture_default_str()->check(CLI::IsMember(PolicyNames()));
+  AddOnlineFlags(sub, &flags->online);
   sub->add_option("--cue-profile", flags->cue_profiles,
                   "NAME=PATH: a cue profile requests may pick with \"relaygen\": {\"profile\": NAME} (repeatable)");
   return [flags] { return RunServe(*flags); };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -426,6 +427,29 @@ TEST(ServeRemote, OverTwoLlamaServersAnswersWhatTheEmbeddedRelayWrites) {
   EXPECT_EQ(reply["choices"][0]["message"]["content"], answer);
   EXPECT_EQ(reply["usage"]["relaygen"]["large_tokens"], relay["stats"]["large_tokens"]);
   EXPECT_GT(reply["usage"]["relaygen"]["switches"].get<int>(), 0);
+}
+
+}  // namespace
+}  // namespace relaygen
+
+namespace relaygen {
+namespace {
+
+// --online-stats on the server: every relay request adds one durable line of cue statistics.
+TEST(ServeOnline, RelayRequestsAppendOnlineStatistics) {
+  const std::string path = TestDataPath("serve-online-stats.jsonl");
+  std::remove(path.c_str());
+  auto server = StartServe({"--slots", "2", "--online-stats", path});
+  auto client = ClientOf(*server);
+  PostJson(*client, "/v1/chat/completions", ChatBody(kProblem, 300));
+  json large_only = ChatBody(kProblem, 50);
+  large_only["model"] = "relaygen/large";  // no read-along: nothing to measure
+  PostJson(*client, "/v1/chat/completions", large_only);
+  std::string text = ReadFile(path);
+  int lines = 0;
+  for (char c : text) lines += c == '\n';
+  EXPECT_EQ(lines, 1) << text;
+  EXPECT_TRUE(json::parse(text.substr(0, text.find('\n')), nullptr, false).is_object()) << text;
 }
 
 }  // namespace

@@ -58,6 +58,7 @@ GenerationResult RunGeneration(const ServingConfig& config, Slot& slot, const Ap
     stream.Finish(&deltas);
     deliver();
   }
+  if (config.observe) config.observe(request, prompt, result);
   out.reasoning = stream.reasoning();
   out.content = stream.content();
   out.finish_reason = FinishReason(result, stream.stopped());

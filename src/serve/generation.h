@@ -21,6 +21,9 @@ namespace relaygen {
 struct ServingConfig {
   const Model* chat_model = nullptr;               // renders chat prompts (the large model's template)
   std::map<std::string, PolicyOptions> profiles;   // by cue profile name; "" is the default
+  // Sees every finished run with its rendered prompt (online calibration, say). Called from the
+  // request's thread: it must be thread-safe.
+  std::function<void(const ApiRequest& request, const std::string& prompt, const PolicyResult& result)> observe;
 };
 
 struct GenerationResult {
