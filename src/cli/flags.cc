@@ -55,6 +55,8 @@ void AddLlamaModelFlags(CLI::App* app, LlamaOptions* options) {
       ->capture_default_str();
   app->add_flag("--mlock", options->use_mlock, "Lock the weights in RAM (no swapping)");
   app->add_flag("--no-mmap{false}", options->use_mmap, "Read the weights into memory instead of mapping the file");
+  app->add_flag("--no-repack{false}", options->repack,
+                "-nr: no weight repacking or AMX buffers (llama.cpp's --no-repack; see docs/real-models.md)");
   app->add_option("--threads-batch", options->n_threads_batch,
                   "-tb: CPU threads for prefill and teacher-forced scoring; 0 = same as -t")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -70,6 +72,7 @@ std::vector<std::string> ExpandLlamaShortFlags(int argc, char** argv) {
                                                                {"-ctk", "--cache-type-k"},
                                                                {"-ctv", "--cache-type-v"},
                                                                {"-tb", "--threads-batch"},
+                                                               {"-nr", "--no-repack"},
                                                                {"-rea", "--reasoning"}};
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {

@@ -64,7 +64,7 @@ TEST(LlamaModelFlags, EachFlagSetsItsOptionAndPairOverridesApplyPerModel) {
   AddEngineFlags(&app, &engine);
   AddPairFlags(&app, &pair, /*with_profile=*/false);
   std::vector<std::string> argv_strings = {"relaygen", "-ngl", "20", "-ctk", "q8_0", "-ctv=q4_0", "--mlock",
-                                           "--no-mmap", "-tb", "6", "-c", "8192", "-rea", "off",
+                                           "--no-mmap", "-nr", "-tb", "6", "-c", "8192", "-rea", "off",
                                            "--large-ngl", "99", "--small-ctx", "4096"};
   std::vector<char*> argv;
   for (std::string& a : argv_strings) argv.push_back(a.data());
@@ -79,6 +79,7 @@ TEST(LlamaModelFlags, EachFlagSetsItsOptionAndPairOverridesApplyPerModel) {
   EXPECT_TRUE(engine.use_mlock);
   EXPECT_FALSE(engine.use_mmap);
   EXPECT_EQ(engine.n_threads_batch, 6);
+  EXPECT_FALSE(engine.repack);
   EXPECT_FALSE(engine.thinking);
   const LlamaOptions large = ForModel(engine, pair.large_model), small = ForModel(engine, pair.small_model);
   EXPECT_EQ(large.n_gpu_layers, 99);

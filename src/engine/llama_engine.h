@@ -27,6 +27,9 @@ struct LlamaOptions {
   bool use_mlock = false;        // --mlock: keep the weights in RAM
   bool use_mmap = true;          // --no-mmap: read the weights instead of mapping them
   int n_threads_batch = 0;       // -tb: threads for prefill and scoring; 0 = n_threads
+  // --no-repack (llama.cpp's -nr): no extra CPU buffer types (weight repacking, AMX). On a CPU
+  // whose AMX kernels fault (docs/real-models.md) this is what makes Q8_0/Q4_K models run.
+  bool repack = true;
   bool thinking = true;          // --reasoning off: render prompts with the template's empty think block
 };
 

@@ -33,6 +33,7 @@ std::unique_ptr<LlamaModel> Open(const std::string& path, bool thinking) {
   LlamaOptions o;
   o.n_ctx = 512;
   o.thinking = thinking;
+  o.repack = false;  // this machine's AMX kernels fault on these shapes (docs/real-models.md)
   return LlamaModel::Open(path, o);
 }
 
@@ -40,7 +41,7 @@ std::unique_ptr<LlamaModel> Open(const std::string& path, bool thinking) {
 // (/apply-template) from the same GGUF, thinking on and off, in the tokens the model is fed.
 void ExpectPromptMatchesServer(const std::string& family, const std::string& expected_on_tail) {
   const std::string path = RealShapedModelPath(family, "small");
-  ServerProcess server(path, {"--jinja"});
+  ServerProcess server(path, {"--jinja", "-nr"});
   HttpClient http(server.url(), HttpOptions());
   for (bool thinking : {true, false}) {
     SCOPED_TRACE(family + (thinking ? " thinking on" : " thinking off"));
@@ -49,18 +50,15 @@ void ExpectPromptMatchesServer(const std::string& family, const std::string& exp
     const nlohmann::json body = {{"messages", {{{"role", "user"}, {"content", kQuestion}}}},
                                  {"chat_template_kwargs", {{"enable_thinking", thinking}}}};
     const std::string theirs = http.Post("/apply-template", body)["prompt"].get<std::string>();
-    // The Jinja rendering spells out the BOS token ({{bos_token}}); relaygen leaves it to the
-    // tokenizer (add_bos_token), as llama_chat_apply_template's output is meant to be used.
+    // llama-server leaves the BOS token out of the rendered text (R1-Distill's {{bos_token}}) and
+    // adds it when tokenizing, as relaygen does (add_bos_token).
+    EXPECT_EQ(ours, theirs);
+    const std::vector<llama_token> tokens = Tokens(*model, ours, true);
+    EXPECT_EQ(tokens, Tokens(*model, theirs, true));
     const llama_vocab* vocab = llama_model_get_vocab(model->raw());
-    const llama_token bos = llama_vocab_bos(vocab);
-    std::string theirs_text = theirs;
     if (llama_vocab_get_add_bos(vocab)) {
-      const std::string bos_text = llama_vocab_get_text(vocab, bos);
-      ASSERT_EQ(theirs.compare(0, bos_text.size(), bos_text), 0) << theirs;
-      theirs_text = theirs.substr(bos_text.size());
+      EXPECT_EQ(tokens.front(), llama_vocab_bos(vocab));
     }
-    EXPECT_EQ(ours, theirs_text);
-    EXPECT_EQ(Tokens(*model, ours, true), Tokens(*model, theirs, false));
     if (thinking) {
       EXPECT_EQ(ours.substr(ours.size() - expected_on_tail.size()), expected_on_tail);
     } else {

@@ -5,6 +5,7 @@
 #include <llama.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,18 @@ class RealShapedRelay : public ::testing::TestWithParam<std::string> {};
 TEST_P(RealShapedRelay, SplitPointsKeepTheRealTokenization) {
   LlamaOptions o;
   o.n_ctx = 256;
+  o.repack = false;  // this machine's AMX kernels fault on these shapes (docs/real-models.md)
   const auto model = LlamaModel::Open(RealShapedModelPath(GetParam(), "small"), o);
   const llama_vocab* vocab = llama_model_get_vocab(model->raw());
   int splits = 0, other_breaks = 0;
   for (const std::string& text : kTexts) {
+    // The split points prefill ahead can use: every prefix's longest safe prefix.
+    std::set<size_t> points;
+    for (size_t p = 1; p <= text.size(); ++p) points.insert(SafeSplitPoint(text.substr(0, p)));
+    points.erase(0);
     for (size_t p = 1; p < text.size(); ++p) {
       if ((static_cast<unsigned char>(text[p]) & 0xC0) == 0x80) continue;  // inside a UTF-8 character
-      if (SafeSplitPoint(text.substr(0, p)) == p) {
+      if (points.count(p)) {
         ++splits;
         EXPECT_TRUE(SplitKeepsTokens(vocab, text, p)) << "split at " << p << " of '" << text << "'";
       } else if (!SplitKeepsTokens(vocab, text, p)) {
@@ -69,6 +75,7 @@ TEST_P(RealShapedRelay, SplitPointsKeepTheRealTokenization) {
 TEST_P(RealShapedRelay, HealedFirstTokenStartsWithTheCutText) {
   LlamaOptions o;
   o.n_ctx = 512;
+  o.repack = false;
   const auto model = LlamaModel::Open(RealShapedModelPath(GetParam(), "large"), o);
   const std::string transcript = model->RenderChat({{"user", "What is 17 * 23?"}}) + "So";
   for (const std::string prefix : {" ", "。", "\n\n"}) {
@@ -81,10 +88,11 @@ TEST_P(RealShapedRelay, HealedFirstTokenStartsWithTheCutText) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, RealShapedRelay, ::testing::Values("qwen3", "r1-distill"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param == "qwen3" ? std::string("Qwen3") : std::string("R1Distill");
-                         });
+std::string FamilyName(const ::testing::TestParamInfo<std::string>& param) {
+  return param.param == "qwen3" ? "Qwen3" : "R1Distill";
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, RealShapedRelay, ::testing::Values("qwen3", "r1-distill"), FamilyName);
 
 }  // namespace
 }  // namespace relaygen
