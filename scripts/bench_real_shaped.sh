@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Per-token cost with a real vocabulary (docs/real-models.md, docs/benchmarks.md): relaygen on a
 # real-shaped model (Qwen2's 151,936-entry vocabulary, qwen3 architecture, 512 wide x 8 layers,
-# Q8_0, random weights) against llama.cpp's own tools on the same model, interleaved in one run so
+# random weights; TYPE=f16 by default, TYPE=q8_0 where llama.cpp's AMX kernels work: on the
+# development machine they fault for Q8_0 and llama-bench has no --no-repack, docs/real-models.md) against llama.cpp's own tools on the same model, interleaved in one run so
 # machine noise hits both sides alike.
 #
 #   ./scripts/bench_real_shaped.sh [THREADS] [ROUNDS]
@@ -24,11 +25,12 @@ REF=build/tests/llama_score_reference
 [ -x "$BIN" ] && [ -x "$MAKE" ] && [ -x "$REF" ] || { echo "build relaygen_cli make_test_model llama_score_reference first" >&2; exit 1; }
 DIR=build/bench-real-shaped
 mkdir -p "$DIR"
-MODEL=$DIR/qwen3-512x8-q8_0.gguf
+TYPE=${TYPE:-f16}
+MODEL=$DIR/qwen3-512x8-$TYPE.gguf
 if [ ! -f "$MODEL" ]; then
   "$MAKE" --out "$MODEL" --arch qwen3 --vocab-from "$PREFIX/share/llama.cpp/ggml-vocab-qwen2.gguf" --tokens qwen3 \
     --chat-template testdata/templates/Qwen-Qwen3-0.6B.jinja --n-embd 512 --n-layer 8 --n-head 8 --n-head-kv 4 \
-    --n-ff 1536 --n-ctx 4096 --type q8_0 --seed 5
+    --n-ff 1536 --n-ctx 4096 --type "$TYPE" --seed 5
 fi
 
 python3 - "$MODEL" "$THREADS" "$ROUNDS" "$PREFIX/bin/llama-bench" "$BIN" "$DIR" "$REF" <<'PY'
