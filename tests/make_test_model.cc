@@ -3,7 +3,8 @@
 //
 //   make_test_model --out X.gguf [--seed N] [--n-embd 64] [--n-layer 2] [--n-head 4]
 //                   [--n-head-kv H] [--n-ff 128] [--type f32|f16|q8_0|q4_k] [--n-ctx 512]
-//                   [--arch llama|qwen2|qwen3] [--vocab-from VOCAB.gguf [--tokens qwen3|r1-distill|none]]
+//                   [--arch llama|qwen2|qwen3]
+//                   [--vocab-from VOCAB.gguf [--tokens qwen3|r1-distill|none] [--n-vocab N]]
 //                   [--chat-template FILE.jinja] [--force-token TEXT]
 //
 // By default the vocabulary is 256 byte tokens, the merges below and Qwen3's five special tokens.
@@ -115,6 +116,7 @@ int Run(int argc, char** argv) {
   WeightType type = WeightType::kF32;
   bool q4_k = false;
   std::string vocab_from, tokens_family, template_file, force_token;
+  int pad_vocab = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) throw Error("missing value for " + flag);
@@ -132,6 +134,7 @@ int Run(int argc, char** argv) {
     else if (flag == "--arch") c.arch = value;
     else if (flag == "--vocab-from") vocab_from = value;
     else if (flag == "--tokens") tokens_family = value;
+    else if (flag == "--n-vocab") pad_vocab = ParseInt(flag, value);
     else if (flag == "--chat-template") template_file = value;
     else if (flag == "--force-token") force_token = value;
     else throw Error("unknown flag " + flag);
@@ -142,9 +145,9 @@ int Run(int argc, char** argv) {
   GgufModel model;
   model.name = "relaygen-test-model-seed" + std::to_string(seed);
   if (!vocab_from.empty()) {
-    model.vocab = RealVocab(vocab_from, tokens_family.empty() ? "qwen3" : tokens_family);
+    model.vocab = RealVocab(vocab_from, tokens_family.empty() ? "qwen3" : tokens_family, pad_vocab);
   } else {
-    if (!tokens_family.empty()) throw Error("--tokens needs --vocab-from");
+    if (!tokens_family.empty() || pad_vocab > 0) throw Error("--tokens and --n-vocab need --vocab-from");
     model.vocab = BuildByteLevelVocab(kMerges);
   }
   c.n_vocab = static_cast<int>(model.vocab.tokens.size());

@@ -88,6 +88,8 @@ std::string RealShapedModelPath(const std::string& family, const std::string& ro
   if (role == "large" || role == "large-thinks-no-more") {
     args.insert(args.end(), large.begin(), large.end());
     if (role != "large") args.insert(args.end(), {"--force-token", "</think>"});
+    // R1-Distill-Qwen-32B pads its vocabulary to 152,064 rows, the 1.5B to 151,936.
+    if (!qwen3) args.insert(args.end(), {"--n-vocab", "152064"});
   } else if (role == "small") {
     args.insert(args.end(), small.begin(), small.end());
   } else {

@@ -104,6 +104,8 @@ TEST(RealShapedEngine, LargeModelsAreQ4KMediumOfTheirArchitecture) {
     char arch[32] = {};
     llama_model_meta_val_str(large->raw(), "general.architecture", arch, sizeof(arch));
     EXPECT_EQ(std::string(arch), family == "qwen3" ? "qwen3" : "qwen2");
+    // R1-Distill's 32B pads the shared vocabulary to 152,064 rows, its 1.5B to 151,936.
+    EXPECT_EQ(llama_vocab_n_tokens(llama_model_get_vocab(large->raw())), family == "qwen3" ? 151936 : 152064);
   }
 }
 

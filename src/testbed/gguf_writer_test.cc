@@ -222,6 +222,8 @@ TEST(RealVocab, AddsTheFamilysTokensAtTheirIdsAndRefusesOtherBases) {
   EXPECT_EQ(r1.bos, 151646);
   EXPECT_TRUE(r1.add_bos);
   EXPECT_EQ(r1.pre, "deepseek-r1-qwen");
+  EXPECT_EQ(RealVocab(LlamaVocabPath("ggml-vocab-qwen2.gguf"), "r1-distill", 152064).tokens.size(), 152064u);
+  EXPECT_THROW(RealVocab(LlamaVocabPath("ggml-vocab-qwen2.gguf"), "qwen3", 151000), Error);
   BpeVocab copy = qwen3;
   EXPECT_THROW(AddFamilyTokens("llama4", &copy), Error);
   EXPECT_THROW(RealVocab(LlamaVocabPath("ggml-vocab-gpt-2.gguf"), "qwen3"), Error);  // 50k tokens

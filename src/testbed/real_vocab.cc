@@ -42,12 +42,16 @@ const std::vector<Added> kR1DistillAdded = {
     {"<|repo_name|>", C},       {"<|file_sep|>", C},
 };
 
-void Append(const std::vector<Added>& added, BpeVocab* v) {
+void Append(const std::vector<Added>& added, int n_vocab, BpeVocab* v) {
   for (const Added& a : added) {
     v->tokens.emplace_back(a.text);
     v->types.push_back(a.type);
   }
-  while (static_cast<int>(v->tokens.size()) < kQwenPaddedVocab) {
+  if (n_vocab < static_cast<int>(v->tokens.size())) {
+    throw Error("--n-vocab " + std::to_string(n_vocab) + " is smaller than the " + std::to_string(v->tokens.size()) +
+                " tokens of the vocabulary");
+  }
+  while (static_cast<int>(v->tokens.size()) < n_vocab) {
     v->tokens.push_back("[PAD" + std::to_string(v->tokens.size()) + "]");
     v->types.push_back(TokenType::kUnused);
   }
@@ -55,7 +59,8 @@ void Append(const std::vector<Added>& added, BpeVocab* v) {
 
 }  // namespace
 
-void AddFamilyTokens(const std::string& family, BpeVocab* v) {
+void AddFamilyTokens(const std::string& family, BpeVocab* v, int n_vocab) {
+  if (n_vocab <= 0) n_vocab = kQwenPaddedVocab;
   if (family == "none") return;
   if (family != "qwen3" && family != "r1-distill") {
     throw Error("unknown token family '" + family + "' (expected qwen3, r1-distill or none)");
@@ -73,7 +78,7 @@ void AddFamilyTokens(const std::string& family, BpeVocab* v) {
   v->tokens.resize(kQwenBaseTokens);
   v->types.resize(kQwenBaseTokens);
   if (family == "qwen3") {
-    Append(kQwen3Added, v);
+    Append(kQwen3Added, n_vocab, v);
     v->bos = 151643;  // <|endoftext|>, never added
     v->eos = 151645;  // <|im_end|>
     v->pad = 151643;
@@ -81,7 +86,7 @@ void AddFamilyTokens(const std::string& family, BpeVocab* v) {
     v->add_bos = false;
     v->pre = "qwen2";
   } else {
-    Append(kR1DistillAdded, v);
+    Append(kR1DistillAdded, n_vocab, v);
     v->bos = 151646;  // <｜begin▁of▁sentence｜>, added to every prompt
     v->eos = 151643;  // <｜end▁of▁sentence｜>
     v->pad = 151643;
@@ -91,9 +96,9 @@ void AddFamilyTokens(const std::string& family, BpeVocab* v) {
   }
 }
 
-BpeVocab RealVocab(const std::string& path, const std::string& family) {
+BpeVocab RealVocab(const std::string& path, const std::string& family, int n_vocab) {
   BpeVocab v = ReadVocabFromGguf(path);
-  AddFamilyTokens(family, &v);
+  AddFamilyTokens(family, &v, n_vocab);
   return v;
 }
 

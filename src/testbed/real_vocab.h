@@ -21,10 +21,12 @@ namespace relaygen {
 // The base file's first 151,643 tokens (which must all be normal tokens: Qwen2's BPE vocabulary)
 // are kept; whatever it holds above them is replaced by the family's tokens. Throws
 // relaygen::Error on an unknown family or a base vocabulary that is not Qwen2's.
-void AddFamilyTokens(const std::string& family, BpeVocab* vocab);
+// `n_vocab` > 0 pads to that many entries instead of 151,936 (R1-Distill-Qwen-32B has 152,064
+// embedding rows, its 1.5B 151,936: one vocabulary, two sizes).
+void AddFamilyTokens(const std::string& family, BpeVocab* vocab, int n_vocab = 0);
 
 // The vocabulary of the byte-level BPE GGUF at `path` with `family`'s tokens added.
-BpeVocab RealVocab(const std::string& path, const std::string& family);
+BpeVocab RealVocab(const std::string& path, const std::string& family, int n_vocab = 0);
 
 }  // namespace relaygen
 
