@@ -25,8 +25,8 @@ void AddEngineFlags(CLI::App* app, LlamaOptions* options);
 
 // llama.cpp's flags for real models, spelled as llama.cpp spells them: -ngl/--n-gpu-layers,
 // -ctk/--cache-type-k, -ctv/--cache-type-v, --mlock, --no-mmap, -tb/--threads-batch,
-// -nr/--no-repack, -rea/--reasoning on|off (docs/real-models.md). CLI11 takes only one-letter short names, so the
-// multi-letter ones reach it through ExpandLlamaShortFlags.
+// -nr/--no-repack, -rea/--reasoning on|off (docs/real-models.md). CLI11 takes only one-letter
+// short names, so the multi-letter ones reach it through ExpandLlamaShortFlags.
 void AddLlamaModelFlags(CLI::App* app, LlamaOptions* options);
 
 // argv[1..] with llama.cpp's multi-letter short flags (-ngl, -ctk, -ctv, -tb, -nr, -rea, also as

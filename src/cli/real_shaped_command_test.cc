@@ -65,6 +65,25 @@ TEST_P(RealShapedCommand, GenerateBothModels) {
   EXPECT_GT(s.value("n_generated", 0), 0) << s;
 }
 
+// llama.cpp's model flags reach llama.cpp: a q8_0 KV cache (flash attention on, as llama.cpp
+// needs for a quantized V cache), the template's no-thinking prompt, and clear errors.
+TEST_P(RealShapedCommand, ModelFlagsPassThrough) {
+  const std::vector<std::string> base = {"generate", "-m", Small(), "-p", kPrompt, "-n", "4", "--temp", "0", "--json"};
+  auto with = [&base](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const nlohmann::json on = RunJson(base);
+  const nlohmann::json q8 = RunJson(with({"-ctk", "q8_0", "-ctv", "q8_0", "--flash-attn", "on", "-tb", "1", "--no-mmap"}));
+  EXPECT_EQ(q8.value("n_generated", 0), 4) << q8;
+  const nlohmann::json off = RunJson(with({"-rea", "off"}));
+  // Qwen3 adds "<think>\n\n</think>\n\n" (4 tokens), R1-Distill "</think>" after its "<think>\n".
+  EXPECT_EQ(off.value("n_prompt", 0) - on.value("n_prompt", 0), GetParam() == "qwen3" ? 4 : 1) << off << on;
+  ExpectError(RunCommand(Command(with({"-ctv", "q4_0", "--flash-attn", "off"}))), "needs flash attention");
+  ExpectError(RunCommand(Command(with({"-ctk", "q3_k"}))), "unknown KV cache type 'q3_k'");
+}
+
 TEST_P(RealShapedCommand, RelayWritesWellFormedJson) {
   std::vector<std::string> args = {"relay", "-p", kPrompt, "-n", "24", "--json"};
   const std::vector<std::string> pair = Pair();
