@@ -8,6 +8,7 @@
 
 #include "engine/kv_cache_type.h"
 #include "engine/llama_engine.h"
+#include "engine/logits_ops.h"
 #include "engine/segment_builder.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -287,10 +288,7 @@ Token LlamaSession::DrawToken(llama_sampler* sampler, const float* logits, bool 
   const int n_vocab = llama_vocab_n_tokens(vocab_);
   Token token = 0;
   if (greedy) {
-    // The first maximum, as llama.cpp's greedy sampler picks it.
-    for (Token t = 1; t < n_vocab; ++t) {
-      if (logits[t] > logits[token]) token = t;
-    }
+    token = ArgmaxFirst(logits, n_vocab);  // the first maximum, as llama.cpp's greedy sampler
   } else {
     // What llama_sampler_sample does with a context's row, on any row.
     candidates_.resize(n_vocab);
