@@ -69,6 +69,35 @@ std::string LlamaToolPath(const std::string& tool) {
   return RequireFile(std::string(LLAMA_BIN_DIR) + "/" + tool, "llama.cpp tool");
 }
 
+std::string TemplatePath(const std::string& file) {
+  return RequireFile(std::string(RELAYGEN_SOURCE_DIR) + "/testdata/templates/" + file, "chat template");
+}
+
+std::string RealShapedModelPath(const std::string& family, const std::string& role) {
+  if (family != "qwen3" && family != "r1-distill") throw std::runtime_error("RealShapedModelPath: unknown family " + family);
+  const bool qwen3 = family == "qwen3";
+  std::vector<std::string> args = {
+      "--arch", qwen3 ? "qwen3" : "qwen2", "--vocab-from", LlamaVocabPath("ggml-vocab-qwen2.gguf"),
+      "--tokens", family, "--chat-template",
+      TemplatePath(qwen3 ? "Qwen-Qwen3-0.6B.jinja" : "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja"),
+      "--n-layer", "2", "--n-ctx", "4096"};
+  const std::vector<std::string> large = {"--n-embd", "256", "--n-head", "4", "--n-head-kv", "2", "--n-ff", "256",
+                                          "--type", "q4_k", "--seed", qwen3 ? "31" : "41"};
+  const std::vector<std::string> small = {"--n-embd", "128", "--n-head", "2", "--n-head-kv", "1", "--n-ff", "256",
+                                          "--type", "q8_0", "--seed", qwen3 ? "32" : "42"};
+  if (role == "large" || role == "large-thinks-no-more") {
+    args.insert(args.end(), large.begin(), large.end());
+    if (role != "large") args.insert(args.end(), {"--force-token", "</think>"});
+    // R1-Distill-Qwen-32B pads its vocabulary to 152,064 rows, the 1.5B to 151,936.
+    if (!qwen3) args.insert(args.end(), {"--n-vocab", "152064"});
+  } else if (role == "small") {
+    args.insert(args.end(), small.begin(), small.end());
+  } else {
+    throw std::runtime_error("RealShapedModelPath: unknown role " + role);
+  }
+  return TestModelPath("real-" + family + "-" + role + ".gguf", args);
+}
+
 std::string BundledModelFile(const std::string& file) { return std::string(RELAYGEN_SOURCE_DIR) + "/models/" + file; }
 
 }  // namespace relaygen

@@ -31,6 +31,19 @@ std::string LlamaVocabPath(const std::string& file);
 // A reference tool of the same llama.cpp build, e.g. LlamaToolPath("llama-completion").
 std::string LlamaToolPath(const std::string& tool);
 
+// Real-shaped test models (docs/real-models.md): Qwen2's real 151k-token vocabulary from
+// llama.cpp's vocab-only GGUF with a family's added tokens, the family's real chat template
+// (testdata/templates/), its architecture, random weights at tiny widths. `family` is "qwen3"
+// (qwen3 architecture, Qwen3-0.6B's template) or "r1-distill" (qwen2 architecture with q/k/v
+// biases, DeepSeek-R1-Distill-Qwen-32B's template; its large model padded to 152,064 entries as
+// the 32B is, the small to 151,936 as the 1.5B). `role` is "large" (256 wide, Q4_K_M via
+// llama_model_quantize), "small" (128 wide, Q8_0) or "large-thinks-no-more" (the large model with
+// </think> forced as every next token).
+std::string RealShapedModelPath(const std::string& family, const std::string& role);
+
+// A chat template committed under testdata/templates/ (copied from llama.cpp's models/templates/).
+std::string TemplatePath(const std::string& file);
+
 // A file of the bundled testbed pair, e.g. BundledModelFile("testbed-small.gguf").
 std::string BundledModelFile(const std::string& file);
 

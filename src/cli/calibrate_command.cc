@@ -122,7 +122,7 @@ int RunCalibrate(const CalibrateFlags& flags) {
     if (!done.empty()) {
       std::fprintf(stderr, "[calibrate] resuming after %zu traces saved in %s\n", done.size(), partial.c_str());
     }
-    auto large = OpenPairModel(flags.pair.large, flags.pair.large_url, flags.pair, flags.engine);
+    auto large = OpenPairModel(flags.pair.large, flags.pair.large_url, flags.pair, ForModel(flags.engine, flags.pair.large_model));
     traces = GenerateTraces(*large, problems, flags.samples, flags.sampling, flags.sampling.seed,
                             flags.max_tokens, report, done,
                             [&partial](const Trace& t) { AppendTrace(t, partial); });
@@ -132,13 +132,21 @@ int RunCalibrate(const CalibrateFlags& flags) {
   }
 
   // 2. Teacher-force them through the small model.
-  auto small = OpenPairModel(flags.pair.small, flags.pair.small_url, flags.pair, flags.engine);
+  auto small = OpenPairModel(flags.pair.small, flags.pair.small_url, flags.pair, ForModel(flags.engine, flags.pair.small_model));
   auto session = small->NewSession();
   std::vector<ScoredTrace> scored;
+  const auto scoring_start = std::chrono::steady_clock::now();
+  size_t scored_tokens = 0;
   for (const Trace& t : traces) {
     scored.push_back(ScoreTrace(*small, *session, t));
+    scored_tokens += scored.back().margins.size();
     report("scoring", static_cast<int>(scored.size()), static_cast<int>(traces.size()));
   }
+  // Prompts included: what scripts/bench_real_shaped.sh compares with llama-bench -pp.
+  const double scoring_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - scoring_start).count();
+  std::fprintf(stderr, "[calibrate] scored %zu tokens in %.1f ms (%.1f tokens/s)\n", scored_tokens, scoring_ms,
+               scoring_ms > 0 ? 1000.0 * static_cast<double>(scored_tokens) / scoring_ms : 0.0);
 
   // 3. Statistics and selection.
   CalibrationOptions options;

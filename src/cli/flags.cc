@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/kv_cache_type.h"
 #include "eval/dataset.h"
 #include "relay/cue_profile.h"
 #include "relay/spec_thinking.h"
@@ -40,6 +41,56 @@ void AddEngineFlags(CLI::App* app, LlamaOptions* options) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   app->add_option("--flash-attn", options->flash_attn, "Flash attention: on, off or auto (llama.cpp decides)")
       ->capture_default_str()->check(CLI::IsMember({"on", "off", "auto"}));
+  AddLlamaModelFlags(app, options);
+}
+
+void AddLlamaModelFlags(CLI::App* app, LlamaOptions* options) {
+  app->add_option("--n-gpu-layers,--gpu-layers", options->n_gpu_layers,
+                  "-ngl: layers to offload to the GPU (both models; --large-ngl/--small-ngl apart); -1 = all")
+      ->capture_default_str();
+  app->add_option("--cache-type-k", options->cache_type_k, std::string("-ctk: KV cache type of K: ") + KvCacheTypeNames())
+      ->capture_default_str();
+  app->add_option("--cache-type-v", options->cache_type_v,
+                  std::string("-ctv: KV cache type of V (quantized types need flash attention): ") + KvCacheTypeNames())
+      ->capture_default_str();
+  app->add_flag("--mlock", options->use_mlock, "Lock the weights in RAM (no swapping)");
+  app->add_flag("--no-mmap{false}", options->use_mmap, "Read the weights into memory instead of mapping the file");
+  app->add_flag("--no-repack{false}", options->repack,
+                "-nr: no weight repacking or AMX buffers (llama.cpp's --no-repack; see docs/real-models.md)");
+  app->add_option("--threads-batch", options->n_threads_batch,
+                  "-tb: CPU threads for prefill and teacher-forced scoring; 0 = same as -t")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app->add_option_function<std::string>(
+         "--reasoning", [options](const std::string& v) { options->thinking = v == "on"; },
+         "-rea: thinking in the chat prompt: on, or off (the template's enable_thinking=false rendering)")
+      ->default_str("on")
+      ->check(CLI::IsMember({"on", "off"}));
+}
+
+std::vector<std::string> ExpandLlamaShortFlags(int argc, char** argv) {
+  static const std::pair<const char*, const char*> kShort[] = {{"-ngl", "--n-gpu-layers"},
+                                                               {"-ctk", "--cache-type-k"},
+                                                               {"-ctv", "--cache-type-v"},
+                                                               {"-tb", "--threads-batch"},
+                                                               {"-nr", "--no-repack"},
+                                                               {"-rea", "--reasoning"}};
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    for (const auto& [short_name, long_name] : kShort) {
+      const std::string s(short_name);
+      if (arg == s || arg.compare(0, s.size() + 1, s + "=") == 0) arg = long_name + arg.substr(s.size());
+    }
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
+LlamaOptions ForModel(const LlamaOptions& engine, const ModelOverride& m) {
+  LlamaOptions o = engine;
+  if (m.n_gpu_layers != ModelOverride::kInherit) o.n_gpu_layers = m.n_gpu_layers;
+  if (m.n_ctx > 0) o.n_ctx = m.n_ctx;
+  return o;
 }
 
 void AddDatasetFlags(CLI::App* app, DatasetOptions* options) {
@@ -79,6 +130,10 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile) {
   app->add_flag("--resend-text", flags->resend_text,
                 "Send servers the whole transcript as text at every handoff, as the paper's reference client does "
                 "(default: token ids, so no text is tokenized twice)");
+  app->add_option("--large-ngl", flags->large_model.n_gpu_layers, "-ngl for the large model only");
+  app->add_option("--small-ngl", flags->small_model.n_gpu_layers, "-ngl for the small model only");
+  app->add_option("--large-ctx", flags->large_model.n_ctx, "-c for the large model only")->check(CLI::PositiveNumber);
+  app->add_option("--small-ctx", flags->small_model.n_ctx, "-c for the small model only")->check(CLI::PositiveNumber);
   if (with_profile) {
     flags->profile = BundledModelPath("testbed-cues.json");
     app->add_option("--profile", flags->profile, "Cue profile from `relaygen calibrate`")

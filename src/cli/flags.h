@@ -20,8 +20,27 @@ namespace relaygen {
 // --temp --top-p --top-k --seed
 void AddSamplingFlags(CLI::App* app, Sampling* sampling);
 
-// -t/--threads -c/--ctx-size
+// -t/--threads -c/--ctx-size -b --flash-attn, and llama.cpp's model flags (AddLlamaModelFlags)
 void AddEngineFlags(CLI::App* app, LlamaOptions* options);
+
+// llama.cpp's flags for real models, spelled as llama.cpp spells them: -ngl/--n-gpu-layers,
+// -ctk/--cache-type-k, -ctv/--cache-type-v, --mlock, --no-mmap, -tb/--threads-batch,
+// -nr/--no-repack, -rea/--reasoning on|off (docs/real-models.md). CLI11 takes only one-letter
+// short names, so the multi-letter ones reach it through ExpandLlamaShortFlags.
+void AddLlamaModelFlags(CLI::App* app, LlamaOptions* options);
+
+// argv[1..] with llama.cpp's multi-letter short flags (-ngl, -ctk, -ctv, -tb, -nr, -rea, also as
+// -ngl=N) replaced by their long names, in order.
+std::vector<std::string> ExpandLlamaShortFlags(int argc, char** argv);
+
+// What one model of a pair sets apart from the shared engine flags (--large-ngl, --small-ctx, …).
+struct ModelOverride {
+  static constexpr int kInherit = -1000;
+  int n_gpu_layers = kInherit;  // kInherit: -ngl
+  int n_ctx = 0;                // 0: -c
+};
+// `engine` with `m` applied.
+LlamaOptions ForModel(const LlamaOptions& engine, const ModelOverride& m);
 
 // --large / --small / --profile with the bundled testbed pair and its cue profile as defaults;
 // --large-url / --small-url put a running server (llama-server, vLLM, SGLang) in a model's place.
@@ -34,6 +53,8 @@ struct PairFlags {
   std::string server = "auto";   // llama | vllm | sglang | auto
   double server_timeout_s = 120; // the longest a server may stay silent mid-answer
   bool resend_text = false;      // send servers the transcript as text (the reference's handoff)
+  ModelOverride large_model;     // --large-ngl --large-ctx
+  ModelOverride small_model;     // --small-ngl --small-ctx
 };
 void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
 

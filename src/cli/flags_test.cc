@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "llama.h"
+
 namespace relaygen {
 namespace {
 
@@ -52,6 +54,51 @@ TEST(PolicyFlags, EachFlagSetsItsOption) {
 TEST(PolicyFlags, ABadSpecConfigIsAUsageError) {
   EXPECT_THROW(Parse({"--spec-config", "/nonexistent/spec.json"}), CLI::ValidationError);
   EXPECT_THROW(Parse({"--router-threshold", "1.5"}), CLI::ValidationError);
+}
+
+// llama.cpp's model flags reach LlamaOptions; --large-*/--small-* override them per model.
+TEST(LlamaModelFlags, EachFlagSetsItsOptionAndPairOverridesApplyPerModel) {
+  CLI::App app;
+  LlamaOptions engine;
+  PairFlags pair;
+  AddEngineFlags(&app, &engine);
+  AddPairFlags(&app, &pair, /*with_profile=*/false);
+  std::vector<std::string> argv_strings = {"relaygen", "-ngl", "20", "-ctk", "q8_0", "-ctv=q4_0", "--mlock",
+                                           "--no-mmap", "-nr", "-tb", "6", "-c", "8192", "-rea", "off",
+                                           "--large-ngl", "99", "--small-ctx", "4096"};
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  std::vector<std::string> args = ExpandLlamaShortFlags(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(args[0], "--n-gpu-layers");
+  EXPECT_EQ(args[4], "--cache-type-v=q4_0");
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  EXPECT_EQ(engine.n_gpu_layers, 20);
+  EXPECT_EQ(engine.cache_type_k, "q8_0");
+  EXPECT_EQ(engine.cache_type_v, "q4_0");
+  EXPECT_TRUE(engine.use_mlock);
+  EXPECT_FALSE(engine.use_mmap);
+  EXPECT_EQ(engine.n_threads_batch, 6);
+  EXPECT_FALSE(engine.repack);
+  EXPECT_FALSE(engine.thinking);
+  const LlamaOptions large = ForModel(engine, pair.large_model), small = ForModel(engine, pair.small_model);
+  EXPECT_EQ(large.n_gpu_layers, 99);
+  EXPECT_EQ(large.n_ctx, 8192);
+  EXPECT_EQ(small.n_gpu_layers, 20);
+  EXPECT_EQ(small.n_ctx, 4096);
+}
+
+TEST(LlamaModelFlags, DefaultsAreLlamaCppsOwn) {
+  CLI::App app;
+  LlamaOptions engine;
+  AddEngineFlags(&app, &engine);
+  app.parse(std::vector<std::string>{});
+  const llama_model_params params = llama_model_default_params();
+  EXPECT_EQ(engine.n_gpu_layers, params.n_gpu_layers);
+  EXPECT_TRUE(engine.use_mmap);
+  EXPECT_FALSE(engine.use_mlock);
+  EXPECT_EQ(engine.cache_type_k, "f16");
+  EXPECT_TRUE(engine.thinking);
 }
 
 }  // namespace

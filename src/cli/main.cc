@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "util/error.h"
 
 namespace relaygen {
@@ -39,7 +40,10 @@ int main(int argc, char** argv) {
   }
 
   try {
-    app.parse(argc, argv);
+    // llama.cpp's multi-letter short flags (-ngl, -ctk, …), which CLI11 cannot declare.
+    std::vector<std::string> args = relaygen::ExpandLlamaShortFlags(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);  // prints usage errors (unknown flag, bad value) with a non-zero code
   }

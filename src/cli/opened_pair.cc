@@ -34,8 +34,8 @@ OpenedPair::OpenedPair(const PairFlags& flags, const LlamaOptions& engine,
     options_.relay.cues = LoadCueProfile(flags.profile).Selected();
     if (options_.relay.cues.empty()) throw Error("cue profile " + flags.profile + " selects no cues");
   }
-  if (need_large) large_ = OpenPairModel(flags.large, flags.large_url, flags, engine);
-  if (need_small) small_ = OpenPairModel(flags.small, flags.small_url, flags, engine);
+  if (need_large) large_ = OpenPairModel(flags.large, flags.large_url, flags, ForModel(engine, flags.large_model));
+  if (need_small) small_ = OpenPairModel(flags.small, flags.small_url, flags, ForModel(engine, flags.small_model));
   const auto* large_remote = dynamic_cast<const RemoteModel*>(large_.get());
   const auto* small_remote = dynamic_cast<const RemoteModel*>(small_.get());
   if (large_remote != nullptr && small_remote != nullptr) CheckSameTokenizer(*large_remote, *small_remote);

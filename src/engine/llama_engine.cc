@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "engine/batched_context.h"
+#include "engine/kv_cache_type.h"
 #include "engine/llama_session.h"
+#include "engine/thinking_suffix.h"
 #include "util/error.h"
 
 namespace relaygen {
@@ -82,7 +84,22 @@ void ConfigureLlamaLogging() {
 std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const LlamaOptions& options) {
   ConfigureLlamaLogging();
   CheckModelFile(path);
+  // Bad cache types fail here, before minutes of loading a large model.
+  ParseKvCacheType(options.cache_type_k);
+  const ggml_type type_v = ParseKvCacheType(options.cache_type_v);
+  const bool quantized_v = type_v != GGML_TYPE_F32 && type_v != GGML_TYPE_F16 && type_v != GGML_TYPE_BF16;
+  if (quantized_v && options.flash_attn == "off") {
+    throw Error("a quantized V cache (-ctv " + options.cache_type_v + ") needs flash attention; drop --flash-attn off");
+  }
   llama_model_params params = llama_model_default_params();
+  params.n_gpu_layers = options.n_gpu_layers;
+  params.use_extra_bufts = options.repack;
+  // This llama.cpp spells --mlock/--no-mmap as one load mode (its --load-mode).
+  if (options.use_mlock) {
+    params.load_mode = options.use_mmap ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MLOCK;
+  } else if (!options.use_mmap) {
+    params.load_mode = LLAMA_LOAD_MODE_NONE;
+  }
   llama_model* model = llama_model_load_from_file(path.c_str(), params);
   if (model == nullptr) {
     const std::string why = TakeLastLlamaError();
@@ -101,6 +118,7 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
     // threads costs more than they save (much more on a busy machine): use one.
     if (env == nullptr && llama_model_n_params(model) < 20'000'000) resolved.n_threads = 1;
   }
+  if (resolved.n_threads_batch <= 0) resolved.n_threads_batch = resolved.n_threads;
   if (resolved.n_ctx <= 0) resolved.n_ctx = std::min(llama_model_n_ctx_train(model), 16384);
   if (resolved.n_batch <= 0) throw Error("batch size must be positive");
   if (resolved.n_parallel <= 0) throw Error("the number of parallel sessions must be positive");
@@ -110,7 +128,10 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
   // Same reason: llama.cpp's CPU flash-attention kernel converts K/V through F16 on every step,
   // which on a model this small costs more than the attention itself (the testbed pair decodes
   // ~15% slower with it, and the small/large speed ratio drops from 3.2x to 2.8x).
-  if (resolved.flash_attn == "auto" && llama_model_n_params(model) < 20'000'000) resolved.flash_attn = "off";
+  // (Not with a quantized V cache, which llama.cpp supports only with flash attention.)
+  if (resolved.flash_attn == "auto" && llama_model_n_params(model) < 20'000'000 && !quantized_v) {
+    resolved.flash_attn = "off";
+  }
   return std::unique_ptr<LlamaModel>(new LlamaModel(model, std::move(name), resolved));
 }
 
@@ -143,11 +164,13 @@ llama_context* NewLlamaContext(const LlamaModel& model, int n_seq) {
   // sequence, idle ones included (docs/serving.md).
   params.kv_unified = false;
   params.n_threads = o.n_threads;
-  params.n_threads_batch = o.n_threads;
+  params.n_threads_batch = o.n_threads_batch > 0 ? o.n_threads_batch : o.n_threads;
   params.no_perf = true;
   params.flash_attn_type = o.flash_attn == "on"    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
                            : o.flash_attn == "off" ? LLAMA_FLASH_ATTN_TYPE_DISABLED
                                                    : LLAMA_FLASH_ATTN_TYPE_AUTO;
+  params.type_k = ParseKvCacheType(o.cache_type_k);
+  params.type_v = ParseKvCacheType(o.cache_type_v);
   if (o.f32_kv_cache) {
     params.type_k = GGML_TYPE_F32;
     params.type_v = GGML_TYPE_F32;
@@ -181,17 +204,16 @@ std::string LlamaModel::RenderChat(const std::vector<ChatMessage>& messages) con
                 "' (llama_chat_apply_template supports a fixed list)");
   }
   out.resize(n);
-  // llama_chat_apply_template does not run Jinja. Templates that open the reasoning block in the
-  // generation prompt (DeepSeek-R1-Distill's "<｜Assistant｜><think>\n") need it added; Qwen3-style
-  // templates (with an enable_thinking switch) leave <think> to the model when thinking is on.
-  const std::string source(tmpl);
-  const size_t gen = source.rfind("add_generation_prompt");
-  const bool opens_think = gen != std::string::npos &&
-                           source.find("<think>\\n", gen) != std::string::npos &&
-                           source.find("enable_thinking") == std::string::npos;
-  if (opens_think && out.find("<think>", out.size() > 16 ? out.size() - 16 : 0) == std::string::npos) {
-    out += "<think>\n";
+  // llama_chat_apply_template does not run Jinja and stops at the assistant header: what the
+  // template writes after it (R1-Distill's and QwQ's "<think>\n", Qwen3's empty think block when
+  // thinking is off) comes from the template's source.
+  const ThinkingSuffix suffix = ReadThinkingSuffix(tmpl);
+  if (!options_.thinking && !suffix.has_switch) {
+    throw Error("the chat template of '" + name_ + "' has no enable_thinking switch: it cannot render a prompt "
+                "with reasoning off");
   }
+  const std::string& add = options_.thinking ? suffix.on : suffix.off;
+  if (out.size() < add.size() || out.compare(out.size() - add.size(), add.size(), add) != 0) out += add;
   return out;
 }
 

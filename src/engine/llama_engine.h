@@ -26,6 +26,17 @@ struct LlamaOptions {
   // Sessions that may exist at once. Above 1 they are sequences of one shared context whose
   // decodes are batched together (batched_context.h), each with n_ctx tokens of its own.
   int n_parallel = 1;
+  // llama.cpp's model flags, passed through (docs/real-models.md).
+  int n_gpu_layers = -1;         // -ngl: layers offloaded to a GPU; < 0 all (llama.cpp's default)
+  std::string cache_type_k = "f16";  // -ctk: KV cache type (f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)
+  std::string cache_type_v = "f16";  // -ctv: a quantized V cache needs flash attention
+  bool use_mlock = false;        // --mlock: keep the weights in RAM
+  bool use_mmap = true;          // --no-mmap: read the weights instead of mapping them
+  int n_threads_batch = 0;       // -tb: threads for prefill and scoring; 0 = n_threads
+  // --no-repack (llama.cpp's -nr): no extra CPU buffer types (weight repacking, AMX). On a CPU
+  // whose AMX kernels fault (docs/real-models.md) this is what makes Q8_0/Q4_K models run.
+  bool repack = true;
+  bool thinking = true;          // --reasoning off: render prompts with the template's empty think block
 };
 
 class LlamaModel : public Model {

@@ -347,16 +347,33 @@ ScoreResult RemoteSession::Score(const std::string& context, const std::string& 
     // llama-server reports no probabilities for prompt tokens: one request per continuation token,
     // each evaluating one new token thanks to the slot's cache.
     for (size_t i = 0; i < cont.size(); ++i) {
-      CompletionRequest r = Request(Sampling{}, 1, 2);
-      WireCall call = WriteCompletion(model_->kind(), r);
-      call.body["stream"] = false;
-      call.body["response_fields"].push_back("completion_probabilities");
-      const Json j = http_.Post(call.path, call.body);
       TokenScore score;
       score.token = cont[i];
       score.piece = pieces[i];
-      const Json probs = j.value("completion_probabilities", Json::array());
-      if (probs.empty()) throw Error("server " + http_.url() + " returned no probabilities (n_probs)");
+      // llama-server reports a token's probabilities only once its text is sent, and it holds
+      // back a token that ends inside a UTF-8 character (a byte token of a CJK character or an
+      // emoji, common with Qwen's vocabulary). Then ask again for up to 4 tokens, the longest
+      // UTF-8 character: the first entry is still the distribution we want.
+      Json probs;
+      for (int n_predict : {1, 4}) {
+        CompletionRequest r = Request(Sampling{}, n_predict, 2);
+        WireCall call = WriteCompletion(model_->kind(), r);
+        call.body["stream"] = false;
+        call.body["response_fields"].push_back("completion_probabilities");
+        try {
+          probs = http_.Post(call.path, call.body).value("completion_probabilities", Json::array());
+        } catch (const Error&) {
+          // The retry's few tokens may be what the server then fails to parse as a chat message
+          // ("does not match the expected Content-only format"): the same dead end.
+          if (n_predict == 1) throw;
+        }
+        if (!probs.empty()) break;
+      }
+      if (probs.empty()) {
+        throw Error("server " + http_.url() + " returned no probabilities (n_probs) for continuation token " +
+                    std::to_string(i) + ": llama-server withholds them while the predicted text ends inside a " +
+                    "UTF-8 character; score with the embedded model (--small) instead");
+      }
       std::vector<Candidate> top;
       for (const Json& c : probs[0].value("top_logprobs", Json::array())) {
         top.push_back({c.at("id").get<Token>(), "", static_cast<float>(std::exp(c.at("logprob").get<double>()))});

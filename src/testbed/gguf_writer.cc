@@ -70,6 +70,9 @@ void LlamaConfig::Validate() const {
   if (n_head % n_head_kv != 0) throw Error("llama config: n_head must be a multiple of n_head_kv");
   if (head_dim() % 2 != 0) throw Error("llama config: the head dimension must be even (RoPE rotates pairs)");
   if (!(rope_theta > 0) || !(rms_eps > 0)) throw Error("llama config: rope_theta and rms_eps must be positive");
+  if (arch != "llama" && arch != "qwen2" && arch != "qwen3") {
+    throw Error("llama config: unknown architecture '" + arch + "' (expected llama, qwen2 or qwen3)");
+  }
 }
 
 int64_t LlamaConfig::ParameterCount() const {
@@ -110,6 +113,15 @@ std::vector<NamedTensor> LlamaTensorLayout(const LlamaConfig& c) {
     add(p + "attn_q.weight", {c.n_embd, c.n_embd});
     add(p + "attn_k.weight", {kv_dim, c.n_embd});
     add(p + "attn_v.weight", {kv_dim, c.n_embd});
+    if (c.arch == "qwen2") {  // Qwen2 (and R1-Distill-Qwen) have biases on q, k and v
+      add(p + "attn_q.bias", {c.n_embd});
+      add(p + "attn_k.bias", {kv_dim});
+      add(p + "attn_v.bias", {kv_dim});
+    }
+    if (c.arch == "qwen3") {  // Qwen3 RMS-normalizes each head's query and key
+      add(p + "attn_q_norm.weight", {c.head_dim()});
+      add(p + "attn_k_norm.weight", {c.head_dim()});
+    }
     add(p + "attn_output.weight", {c.n_embd, c.n_embd});
     add(p + "ffn_norm.weight", {c.n_embd});
     add(p + "ffn_gate.weight", {c.n_ff, c.n_embd});
@@ -177,20 +189,21 @@ void WriteGguf(const std::string& path, const GgufModel& model, WeightType type,
   std::unique_ptr<gguf_context, GgufDeleter> gguf(gguf_init_empty());
   gguf_context* g = gguf.get();
 
-  const std::string arch = "llama";
+  const std::string& arch = c.arch;
+  auto key = [&arch](const char* suffix) { return arch + "." + suffix; };
   gguf_set_val_str(g, "general.architecture", arch.c_str());
   gguf_set_val_str(g, "general.name", model.name.c_str());
   gguf_set_val_u32(g, "general.file_type", type == WeightType::kF32 ? 0 : type == WeightType::kF16 ? 1 : 7);
-  gguf_set_val_u32(g, "llama.vocab_size", c.n_vocab);
-  gguf_set_val_u32(g, "llama.context_length", c.n_ctx_train);
-  gguf_set_val_u32(g, "llama.embedding_length", c.n_embd);
-  gguf_set_val_u32(g, "llama.block_count", c.n_layer);
-  gguf_set_val_u32(g, "llama.feed_forward_length", c.n_ff);
-  gguf_set_val_u32(g, "llama.attention.head_count", c.n_head);
-  gguf_set_val_u32(g, "llama.attention.head_count_kv", c.n_head_kv);
-  gguf_set_val_u32(g, "llama.rope.dimension_count", c.head_dim());
-  gguf_set_val_f32(g, "llama.rope.freq_base", c.rope_theta);
-  gguf_set_val_f32(g, "llama.attention.layer_norm_rms_epsilon", c.rms_eps);
+  gguf_set_val_u32(g, key("vocab_size").c_str(), c.n_vocab);
+  gguf_set_val_u32(g, key("context_length").c_str(), c.n_ctx_train);
+  gguf_set_val_u32(g, key("embedding_length").c_str(), c.n_embd);
+  gguf_set_val_u32(g, key("block_count").c_str(), c.n_layer);
+  gguf_set_val_u32(g, key("feed_forward_length").c_str(), c.n_ff);
+  gguf_set_val_u32(g, key("attention.head_count").c_str(), c.n_head);
+  gguf_set_val_u32(g, key("attention.head_count_kv").c_str(), c.n_head_kv);
+  gguf_set_val_u32(g, key("rope.dimension_count").c_str(), c.head_dim());
+  gguf_set_val_f32(g, key("rope.freq_base").c_str(), c.rope_theta);
+  gguf_set_val_f32(g, key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
 
   const BpeVocab& v = model.vocab;
   gguf_set_val_str(g, "tokenizer.ggml.model", "gpt2");
@@ -208,7 +221,7 @@ void WriteGguf(const std::string& path, const GgufModel& model, WeightType type,
   if (v.eos >= 0) gguf_set_val_u32(g, "tokenizer.ggml.eos_token_id", v.eos);
   if (v.eot >= 0) gguf_set_val_u32(g, "tokenizer.ggml.eot_token_id", v.eot);
   if (v.pad >= 0) gguf_set_val_u32(g, "tokenizer.ggml.padding_token_id", v.pad);
-  gguf_set_val_bool(g, "tokenizer.ggml.add_bos_token", false);
+  gguf_set_val_bool(g, "tokenizer.ggml.add_bos_token", v.add_bos);
   gguf_set_val_bool(g, "tokenizer.ggml.add_eos_token", false);
   if (!model.chat_template.empty()) gguf_set_val_str(g, "tokenizer.chat_template", model.chat_template.c_str());
 
@@ -301,6 +314,8 @@ BpeVocab ReadVocabFromGguf(const std::string& path) {
   v.eos = optional_id("tokenizer.ggml.eos_token_id");
   v.eot = optional_id("tokenizer.ggml.eot_token_id");
   v.pad = optional_id("tokenizer.ggml.padding_token_id");
+  const int64_t add_bos = gguf_find_key(g.get(), "tokenizer.ggml.add_bos_token");
+  v.add_bos = add_bos >= 0 && gguf_get_val_bool(g.get(), add_bos);
   return v;
 }
 

@@ -1,5 +1,6 @@
-// Writes llama-architecture GGUF files (what llama.cpp loads as LLM_ARCH_LLAMA) with a byte-level
-// GPT-2-style BPE vocabulary. Used by the test-model tool and by the testbed trainer's export.
+// Writes GGUF files of llama.cpp's dense decoder architectures — llama, qwen2 (q/k/v biases) and
+// qwen3 (per-head q/k RMS norms) — with a byte-level GPT-2-style BPE vocabulary. Used by the
+// test-model tool and by the testbed trainer's export.
 #ifndef RELAYGEN_TESTBED_GGUF_WRITER_H_
 #define RELAYGEN_TESTBED_GGUF_WRITER_H_
 
@@ -10,6 +11,9 @@
 namespace relaygen {
 
 struct LlamaConfig {
+  // general.architecture: "llama", "qwen2" or "qwen3". Only the tensor layout and the metadata
+  // key prefix differ; the hyper-parameters mean the same in all three.
+  std::string arch = "llama";
   int n_vocab = 0;
   int n_embd = 0;
   int n_layer = 0;
@@ -28,7 +32,7 @@ struct LlamaConfig {
 };
 
 // llama.cpp's token types (llama_token_type).
-enum class TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4 };
+enum class TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
 
 struct BpeVocab {
   std::vector<std::string> tokens;  // GPT-2 byte-to-unicode encoded text; specials verbatim
@@ -38,6 +42,7 @@ struct BpeVocab {
   int32_t eos = -1;
   int32_t eot = -1;
   int32_t pad = -1;
+  bool add_bos = false;             // tokenizer.ggml.add_bos_token (DeepSeek-R1-Distill: true)
   std::string pre = "qwen2";        // tokenizer.ggml.pre: llama.cpp's pre-tokenizer regex
 
   // Id of `text` (exact match), or -1.
@@ -65,7 +70,7 @@ struct GgufModel {
   std::vector<NamedTensor> tensors;
 };
 
-// The tensors a llama model of `config` must have, with their shapes, in file order.
+// The tensors a model of `config` (its arch included) must have, with their shapes, in file order.
 std::vector<NamedTensor> LlamaTensorLayout(const LlamaConfig& config);
 
 // Writes `model` to `path` (atomically: a temporary file renamed into place). Throws

@@ -12,6 +12,7 @@
 #include "llama.h"
 #include "testbed/bpe.h"
 #include "testbed/chat_template.h"
+#include "testbed/real_vocab.h"
 #include "testbed/tokenizer.h"
 #include "test_models.h"
 #include "util/error.h"
@@ -205,6 +206,33 @@ TEST(BpeTest, LearnsFrequentPairsButNeverDigits) {
   EXPECT_GE(v.Find(ByteToUnicode(" the")), 0);
   EXPECT_EQ(ByteToUnicode(" \n"), "\xC4\xA0\xC4\x8A");  // GPT-2's Ġ and Ċ
   EXPECT_THROW(BuildByteLevelVocab({{"ab", "c"}}), Error);
+}
+
+TEST(RealVocab, AddsTheFamilysTokensAtTheirIdsAndRefusesOtherBases) {
+  const BpeVocab qwen3 = RealVocab(LlamaVocabPath("ggml-vocab-qwen2.gguf"), "qwen3");
+  ASSERT_EQ(qwen3.tokens.size(), 151936u);
+  EXPECT_EQ(qwen3.tokens[151667], "<think>");
+  EXPECT_EQ(qwen3.types[151667], TokenType::kUserDefined);
+  EXPECT_EQ(qwen3.tokens[151645], "<|im_end|>");
+  EXPECT_EQ(qwen3.types[151645], TokenType::kControl);
+  EXPECT_EQ(qwen3.types[151935], TokenType::kUnused);
+  EXPECT_EQ(qwen3.eos, 151645);
+  const BpeVocab r1 = RealVocab(LlamaVocabPath("ggml-vocab-qwen2.gguf"), "r1-distill");
+  EXPECT_EQ(r1.tokens[151649], "</think>");
+  EXPECT_EQ(r1.bos, 151646);
+  EXPECT_TRUE(r1.add_bos);
+  EXPECT_EQ(r1.pre, "deepseek-r1-qwen");
+  EXPECT_EQ(RealVocab(LlamaVocabPath("ggml-vocab-qwen2.gguf"), "r1-distill", 152064).tokens.size(), 152064u);
+  EXPECT_THROW(RealVocab(LlamaVocabPath("ggml-vocab-qwen2.gguf"), "qwen3", 151000), Error);
+  BpeVocab copy = qwen3;
+  EXPECT_THROW(AddFamilyTokens("llama4", &copy), Error);
+  EXPECT_THROW(RealVocab(LlamaVocabPath("ggml-vocab-gpt-2.gguf"), "qwen3"), Error);  // 50k tokens
+}
+
+TEST(GgufWriter, UnknownArchitectureIsRefused) {
+  GgufModel m = SmallModel();
+  m.config.arch = "mamba";
+  EXPECT_THROW(WriteLlamaGguf(TempPath("bad-arch.gguf"), m, WeightType::kF32), Error);
 }
 
 }  // namespace
