@@ -73,7 +73,8 @@ std::vector<std::string> ExpandLlamaShortFlags(int argc, char** argv) {
                                                                {"-ctv", "--cache-type-v"},
                                                                {"-tb", "--threads-batch"},
                                                                {"-nr", "--no-repack"},
-                                                               {"-rea", "--reasoning"}};
+                                                               {"-rea", "--reasoning"},
+                                                               {"-np", "--parallel"}};
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

@@ -109,8 +109,8 @@ int RunServe(ServeFlags flags) {
   try {
     LlamaOptions engine = flags.engine;
     engine.n_parallel = flags.slots;  // one sequence per slot in each model's shared context
-    large = OpenPairModel(flags.pair.large, flags.pair.large_url, flags.pair, engine);
-    small = OpenPairModel(flags.pair.small, flags.pair.small_url, flags.pair, engine);
+    large = OpenPairModel(flags.pair.large, flags.pair.large_url, flags.pair, ForModel(engine, flags.pair.large_model));
+    small = OpenPairModel(flags.pair.small, flags.pair.small_url, flags.pair, ForModel(engine, flags.pair.small_model));
     std::vector<Slot> slots(flags.slots);
     for (Slot& slot : slots) {
       slot.large = large->NewSession();

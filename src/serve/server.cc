@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 #include "serve/api_response.h"
 #include "util/error.h"
@@ -67,9 +68,19 @@ void Server::Start(ServingConfig config, std::unique_ptr<SlotPool> slots, std::f
   ready_.store(true, std::memory_order_release);
 }
 
-void Server::Run() { http_->listen_after_bind(); }
+void Server::Run() {
+  http_->listen_after_bind();
+  run_returned_.store(true, std::memory_order_release);
+}
 
-void Server::Stop() { http_->stop(); }
+void Server::Stop() {
+  // httplib's stop() does nothing before the listen loop runs, and the loop would then run on:
+  // wait until it runs (or has ended).
+  while (!http_->is_running() && !run_returned_.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  http_->stop();
+}
 
 std::string Server::NewId(bool chat) {
   return std::string(chat ? "chatcmpl-" : "cmpl-") + id_prefix_ + std::to_string(next_id_.fetch_add(1));

@@ -64,6 +64,7 @@ class Server {
   Metrics metrics_;
   std::string id_prefix_;          // random per server, so ids of two servers do not collide
   std::atomic<uint64_t> next_id_{0};
+  std::atomic<bool> run_returned_{false};  // Run's listen loop has ended
 
   std::atomic<bool> ready_{false}; // Start has run: the members below are set and never change
   ServingConfig config_;
