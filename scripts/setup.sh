@@ -16,6 +16,9 @@
 set -euo pipefail
 
 LLAMA_RELEASE=v0.4.0
+# Bumped whenever the way llama.cpp is built changes, so a cached build of an older recipe is not
+# reused. 2: no AMX (below).
+LLAMA_RECIPE=2
 NPM_PACKAGE=node-llama-cpp@3.21.1
 CACHE=${RELAYGEN_CACHE:-$HOME/.cache/relaygen}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +66,12 @@ llama_source() {
   echo "$src"
 }
 
+# -march=native turns on AMX where the CPU lists it, but some virtual machines list AMX without
+# letting a process use its tile registers: ggml's AMX kernels then die with SIGILL on the first
+# Q8_0/Q4 matrix product (seen on a Firecracker VM whose Xeon lists amx_tile). Explicit -mno-*
+# flags win over -march=native whatever their order, so everything else stays native.
+NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+
 # Builds a llama.cpp source tree into $2 (install prefix) unless already there.
 build_llama() {
   local src=$1 prefix=$2 build=$2.build
@@ -73,6 +82,7 @@ build_llama() {
   local gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
   cmake -S "$src" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+    -DCMAKE_C_FLAGS="$NO_AMX" -DCMAKE_CXX_FLAGS="$NO_AMX" \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
     -DLLAMA_BUILD_APP=OFF -DCMAKE_BUILD_RPATH="$build/bin" >"$build.log" 2>&1 \
     || die "llama.cpp configure failed: see $build.log"
@@ -101,10 +111,10 @@ resolve_llama() {
     fi
     [ -f "$LLAMA_CPP_DIR/CMakeLists.txt" ] || die "LLAMA_CPP_DIR has neither include/llama.h+lib nor CMakeLists.txt"
     local key; key=$(echo -n "$(cd "$LLAMA_CPP_DIR" && pwd)" | md5sum | cut -c1-12)
-    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install"
-    echo "$CACHE/llama.cpp-src-$key/install"; return
+    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install.r$LLAMA_RECIPE"
+    echo "$CACHE/llama.cpp-src-$key/install.r$LLAMA_RECIPE"; return
   fi
-  local prefix="$CACHE/llama.cpp-$LLAMA_RELEASE/install"
+  local prefix="$CACHE/llama.cpp-$LLAMA_RELEASE/install.r$LLAMA_RECIPE"
   if [ ! -f "$prefix/.complete" ]; then build_llama "$(llama_source)" "$prefix"; fi
   echo "$prefix"
 }
