@@ -13,6 +13,10 @@
 #   RELAYGEN_NO_APT=1  skip Debian packages (already installed, or not root)
 #   RELAYGEN_TORCH=1   also install libtorch for the testbed trainer (`relaygen testbed train`)
 #   RELAYGEN_BUILD=0   provision only; don't build relaygen
+#   RELAYGEN_CUDA=1    llama.cpp with CUDA for Hopper (sm_90 only, the kernels a GGUF of the testbed's
+#                      and Qwen's types needs), in its own prefix (…/install-cuda), and relaygen in
+#                      build-cuda/; the CPU prefix, build/ and the llama-prefix file stay untouched.
+#                      Needs nvcc (the CUDA toolkit). scripts/gpu_check.sh runs it.
 set -euo pipefail
 
 LLAMA_RELEASE=v0.4.0
@@ -20,6 +24,10 @@ NPM_PACKAGE=node-llama-cpp@3.21.1
 CACHE=${RELAYGEN_CACHE:-$HOME/.cache/relaygen}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
+CUDA=${RELAYGEN_CUDA:-0}
+# CUDA: one architecture, no NCCL, FlashAttention only for the default cache types (the build's
+# bulk is kernel instances per architecture and type: this keeps it to a few minutes on 16 cores).
+LLAMA_CUDA_FLAGS=(-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA_NCCL=OFF -DGGML_CUDA_FA_ALL_QUANTS=OFF)
 
 say()  { echo "[setup] $*" >&2; }
 die()  { echo "[setup] error: $*" >&2; exit 1; }
@@ -68,7 +76,12 @@ build_llama() {
   command -v c++ >/dev/null || die "no C++ compiler (apt-get install build-essential)"
   say "building llama.cpp ($src) -> $prefix  [one-time, ~5 min on 2 cores]"
   local gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
-  cmake -S "$src" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+  local backend=()
+  if [ "$CUDA" = 1 ]; then
+    command -v nvcc >/dev/null || die "RELAYGEN_CUDA=1 needs nvcc (the CUDA toolkit) on PATH"
+    backend=("${LLAMA_CUDA_FLAGS[@]}")
+  fi
+  cmake -S "$src" -B "$build" "${gen[@]}" "${backend[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
     -DLLAMA_BUILD_APP=OFF -DCMAKE_BUILD_RPATH="$build/bin" >"$build.log" 2>&1 \
@@ -98,10 +111,12 @@ resolve_llama() {
     fi
     [ -f "$LLAMA_CPP_DIR/CMakeLists.txt" ] || die "LLAMA_CPP_DIR has neither include/llama.h+lib nor CMakeLists.txt"
     local key; key=$(echo -n "$(cd "$LLAMA_CPP_DIR" && pwd)" | md5sum | cut -c1-12)
-    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install"
-    echo "$CACHE/llama.cpp-src-$key/install"; return
+    local suffix=""; [ "$CUDA" = 1 ] && suffix=-cuda
+    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install$suffix"
+    echo "$CACHE/llama.cpp-src-$key/install$suffix"; return
   fi
   local prefix="$CACHE/llama.cpp-$LLAMA_RELEASE/install"
+  [ "$CUDA" = 1 ] && prefix="$prefix-cuda"
   if [ ! -f "$prefix/.complete" ]; then build_llama "$(llama_source)" "$prefix"; fi
   echo "$prefix"
 }
@@ -109,12 +124,17 @@ resolve_llama() {
 install_packages
 LLAMA_PREFIX=$(resolve_llama)
 mkdir -p "$CACHE"
-echo "$LLAMA_PREFIX" > "$CACHE/llama-prefix"   # read by CMakeLists.txt when -DLLAMA_PREFIX is not given
+BUILD_DIR=$REPO/build
+if [ "$CUDA" = 1 ]; then
+  BUILD_DIR=$REPO/build-cuda  # the CPU build and its llama-prefix file stay as they are
+else
+  echo "$LLAMA_PREFIX" > "$CACHE/llama-prefix"   # read by CMakeLists.txt when -DLLAMA_PREFIX is not given
+fi
 say "llama.cpp prefix: $LLAMA_PREFIX"
 
 if [ "${RELAYGEN_BUILD:-1}" = 1 ]; then
-  say "building relaygen in $REPO/build"
-  cmake -S "$REPO" -B "$REPO/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_PREFIX="$LLAMA_PREFIX" >/dev/null
-  cmake --build "$REPO/build" -j "$JOBS"
+  say "building relaygen in $BUILD_DIR"
+  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_PREFIX="$LLAMA_PREFIX" >/dev/null
+  cmake --build "$BUILD_DIR" -j "$JOBS"
 fi
 say "done"

@@ -32,8 +32,8 @@ struct SpecOptions {
   std::string draft_model;       // --spec-draft: a GGUF; empty: the pair's small model
   int n_max = 8;                 // drafted tokens per verify batch, at most
   float p_min = 0.5f;            // a draft model stops drafting below this top-1 probability
-  int ngram_max = 4;             // the n-gram drafter matches the last ngram_max..ngram_min tokens
-  int ngram_min = 2;
+  int ngram_max = 5;             // the n-gram drafter matches the last ngram_max..ngram_min tokens
+  int ngram_min = 3;
 };
 
 // The drafter names SpecOptions::drafter accepts ("none", "draft", "ngram").

@@ -30,6 +30,7 @@ struct SegmentRecord {
   // off by the budget, spec-thinking's recap prompt). tokens == 0; `writer` is the model that
   // reads it next.
   bool inserted = false;
+  SpecStats spec;  // speculative decoding in this segment (+spec policies)
 };
 
 struct RunStats {
@@ -51,6 +52,7 @@ struct RunStats {
   // Tokens generated but not kept in the output (spec-thinking's rejected peeks, token-router's
   // overruled small-model proposals): compute spent, not part of the budget.
   int discarded_tokens = 0;
+  SpecStats spec;  // speculative decoding, all segments (+spec policies)
 };
 
 struct PolicyResult {

@@ -30,6 +30,10 @@ struct RelayOptions {
   // Prefill ahead (prefill_ahead.h): the model not writing prefills the text on a worker thread,
   // so a handoff prefills only the last word or two. The reference prefills it all at the handoff.
   bool prefill_ahead = true;
+  // The small session drafts for the large one (a +spec policy, engine/speculative.h), which keeps
+  // it in step with the transcript: prefill ahead does not follow it during the large model's
+  // turns (the two would take turns on one session).
+  bool small_drafts = false;
 };
 
 // Stops of mode L: the cues (word-boundary unless kSubstring), then `</think>` (immediate).
