@@ -31,7 +31,7 @@ struct SpecCostFlags {
   LlamaOptions engine;
   int n_max = 16;
   int tokens = 128;
-  int reps = 3;
+  int reps = 5;
   std::string out;
 };
 
@@ -84,32 +84,29 @@ int RunSpecCost(const SpecCostFlags& flags) {
     sessions.push_back(std::make_unique<SpeculativeSession>(large->NewSession(), std::make_unique<RepeatDrafter>(k), o));
   }
   auto small_session = small->NewSession();
-  std::vector<double> ms(flags.n_max + 1, 0), batches(flags.n_max + 1, 0);
-  double small_ms = 0, small_tokens = 0;
+  // Per batch size, the fastest round: the machine's noise (other processes) only adds time.
+  std::vector<double> best(flags.n_max + 1, 0);
+  double draft_ms = 0;
   for (int rep = 0; rep <= flags.reps; ++rep) {  // round 0 warms up
     for (int k = 0; k <= flags.n_max; ++k) {
       const Segment seg = sessions[k]->Generate(prompt, request);
-      if (rep == 0) continue;
-      ms[k] += seg.decode_ms;
       // Every step is one decode (a batch with drafts, or the lone token) that yields its accepted
       // drafts and one token of its own; the last token is never evaluated.
-      batches[k] += static_cast<double>(seg.tokens.size()) - seg.spec.accepted - 1;
+      const double steps = static_cast<double>(seg.tokens.size()) - seg.spec.accepted - 1;
+      if (rep > 0 && (best[k] == 0 || seg.decode_ms / steps < best[k])) best[k] = seg.decode_ms / steps;
     }
     const Segment s = small_session->Generate(prompt, request);
-    if (rep > 0) {
-      small_ms += s.decode_ms;
-      small_tokens += static_cast<double>(s.tokens.size());
-    }
+    const double per_token = s.decode_ms / static_cast<double>(s.tokens.size());
+    if (rep > 0 && (draft_ms == 0 || per_token < draft_ms)) draft_ms = per_token;
   }
-  const double draft_ms = small_ms / small_tokens;
-  const double verify_1 = ms[0] / batches[0];
+  const double verify_1 = best[0];
   nlohmann::ordered_json out = {{"large", flags.large}, {"small", flags.small}, {"tokens", flags.tokens},
                                 {"reps", flags.reps}, {"decode_ms", verify_1}, {"small_ms_per_token", draft_ms},
                                 {"batches", nlohmann::ordered_json::array()}};
   std::printf("| batch tokens b | ms / batch | × one decode | break-even acceptance, n-gram drafts | "
               "break-even acceptance, small-model drafts |\n|---|---|---|---|---|\n");
   for (int k = 0; k <= flags.n_max; ++k) {
-    const double verify = ms[k] / batches[k];
+    const double verify = best[k];
     const double ngram = k == 0 ? 0 : BreakEven(verify_1, verify, 0, k);
     const double draft = k == 0 ? 0 : BreakEven(verify_1, verify, draft_ms, k);
     std::printf("| %d | %.3f | %.2f | %s | %s |\n", k + 1, verify, verify / verify_1,
@@ -134,7 +131,7 @@ CommandMain SetupSpecCost(CLI::App* sub) {
   sub->add_option("-p,--prompt", flags->prompt, "User message the batches continue");
   sub->add_option("--n-max", flags->n_max, "Largest number of drafts per batch")->capture_default_str();
   sub->add_option("--tokens", flags->tokens, "Tokens generated per measurement")->capture_default_str();
-  sub->add_option("--reps", flags->reps, "Measured rounds (after one warm-up round)")->capture_default_str();
+  sub->add_option("--reps", flags->reps, "Measured rounds after one warm-up round (the fastest counts)")->capture_default_str();
   sub->add_option("--out", flags->out, "Also write the numbers as JSON to this file");
   AddEngineFlags(sub, &flags->engine);
   return [flags] { return RunSpecCost(*flags); };
