@@ -132,7 +132,8 @@ SpeculativeSession::SpeculativeSession(std::unique_ptr<Session> target, std::uni
     : target_(std::move(target)),
       llama_(AsLlama(target_.get(), "target")),
       drafter_(std::move(drafter)),
-      options_(options) {
+      options_(options),
+      draft_length_(options.n_max) {
   if (drafter_ == nullptr) throw Error("internal: speculative session without a drafter");
   if (options_.n_max < 1) throw Error("--spec-n-max must be at least 1 (got " + std::to_string(options_.n_max) + ")");
 }
@@ -195,7 +196,7 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
     // Draft no more than the budget, the context window (one slot stays free, as without
     // speculation) and one batch can take.
     const size_t base = t.tokens_.size();
-    const long room = std::min<long>({static_cast<long>(options_.n_max), request.max_tokens - n_tokens,
+    const long room = std::min<long>({static_cast<long>(draft_length_), request.max_tokens - n_tokens,
                                       static_cast<long>(n_ctx) - static_cast<long>(base) - 3,
                                       static_cast<long>(t.batch_.capacity()) - 1});
     std::vector<Token> drafted;
@@ -216,6 +217,7 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
     }
     // Row i predicts the token after batch[i]. Keep drafts while the target draws them itself.
     size_t keep = base + 1;
+    int accepted = 0;
     bool done = false;
     next = -1;
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -230,6 +232,7 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
         break;
       }
       ++stats.accepted;
+      ++accepted;
       if (llama_vocab_is_eog(t.vocab_, drawn)) {
         builder.EndOfGeneration();
         done = true;
@@ -243,6 +246,11 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
       keep = base + i + 2;
     }
     t.Truncate(keep);
+    if (!drafted.empty()) {
+      // Draft one more than the last batch kept: a drafter that is mostly wrong (n-grams in fresh
+      // text) then proposes single tokens, whose verify batch costs no more than a decode.
+      draft_length_ = std::min(options_.n_max, accepted + 1);
+    }
     if (done) break;
   }
   Segment seg = builder.Finish();

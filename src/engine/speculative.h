@@ -30,7 +30,8 @@ class LlamaSession;
 struct SpecOptions {
   std::string drafter = "none";  // "none", "draft" (a draft model) or "ngram" (transcript lookup)
   std::string draft_model;       // --spec-draft: a GGUF; empty: the pair's small model
-  int n_max = 4;                 // drafted tokens per verify batch, at most (docs/speculative.md)
+  int n_max = 4;                 // drafted tokens per verify batch, at most (docs/speculative.md);
+                                 // each batch asks for one more than the last one kept
   float p_min = 0.5f;            // a draft model stops drafting below this top-1 probability
   int ngram_max = 5;             // the n-gram drafter matches the last ngram_max..ngram_min tokens
   int ngram_min = 3;
@@ -104,6 +105,7 @@ class SpeculativeSession : public Session {
   LlamaSession* llama_;  // target_, as the session below Generate
   std::unique_ptr<Drafter> drafter_;
   SpecOptions options_;
+  int draft_length_;  // drafts asked for next: one more than the last batch kept, at most n_max
 };
 
 // `target` decoding speculatively with `options.drafter` ("ngram" or "draft"; "none" returns
