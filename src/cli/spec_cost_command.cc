@@ -81,6 +81,7 @@ int RunSpecCost(const SpecCostFlags& flags) {
   for (int k = 0; k <= flags.n_max; ++k) {
     SpecOptions o;
     o.n_max = std::max(k, 1);
+    o.adaptive = false;
     sessions.push_back(std::make_unique<SpeculativeSession>(large->NewSession(), std::make_unique<RepeatDrafter>(k), o));
   }
   auto small_session = small->NewSession();

@@ -246,7 +246,7 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
       keep = base + i + 2;
     }
     t.Truncate(keep);
-    if (!drafted.empty()) {
+    if (options_.adaptive && !drafted.empty()) {
       // Draft one more than the last batch kept: a drafter that is mostly wrong (n-grams in fresh
       // text) then proposes single tokens, whose verify batch costs no more than a decode.
       draft_length_ = std::min(options_.n_max, accepted + 1);

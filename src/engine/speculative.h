@@ -30,8 +30,9 @@ class LlamaSession;
 struct SpecOptions {
   std::string drafter = "none";  // "none", "draft" (a draft model) or "ngram" (transcript lookup)
   std::string draft_model;       // --spec-draft: a GGUF; empty: the pair's small model
-  int n_max = 4;                 // drafted tokens per verify batch, at most (docs/speculative.md);
-                                 // each batch asks for one more than the last one kept
+  int n_max = 4;                 // drafted tokens per verify batch, at most (docs/speculative.md)
+  bool adaptive = true;          // each batch asks for one more draft than the last one kept
+                                 // (off: always n_max; spec-cost measures fixed batch sizes)
   float p_min = 0.5f;            // a draft model stops drafting below this top-1 probability
   int ngram_max = 5;             // the n-gram drafter matches the last ngram_max..ngram_min tokens
   int ngram_min = 3;
