@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The speculative-decoding numbers of docs/speculative.md, on the bundled testbed pair.
+#
+#   scripts/spec_tables.sh speed  [OUT]  # latency protocol (5 problems × 5 runs), both drafters, + spec-cost
+#   scripts/spec_tables.sh pass1  [OUT]  # pass@1 on the test split's first LIMIT problems (default 100)
+#
+# OUT defaults to docs/results/speculative. Each command's output goes to its own file there.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${RELAYGEN:-$REPO/build/bin/relaygen}
+what=${1:-speed}
+OUT=${2:-$REPO/docs/results/speculative}
+mkdir -p "$OUT"
+
+case "$what" in
+  speed)
+    for drafter in draft ngram; do
+      "$BIN" bench --policies large,large+spec,relay,relay+spec --spec "$drafter" \
+        --out "$OUT/bench_$drafter.json" >"$OUT/bench_$drafter.md"
+    done
+    "$BIN" spec-cost --out "$OUT/spec_cost.json" >"$OUT/spec_cost.md"
+    ;;
+  pass1)
+    limit=${LIMIT:-100}
+    for run in "large none" "large draft" "large ngram" "relay none" "relay draft" "relay ngram"; do
+      set -- $run
+      rm -f "$OUT/pass1_$1_$2.jsonl"
+      "$BIN" eval --dataset testbed --limit "$limit" --policy "$1" --spec "$2" --out "$OUT/pass1_$1_$2.jsonl" \
+        2>>"$OUT/pass1.log"
+    done
+    "$BIN" report "$OUT"/pass1_*.jsonl >"$OUT/pass1.md"
+    ;;
+  *)
+    echo "usage: $0 speed|pass1 [OUT]" >&2
+    exit 2
+    ;;
+esac
