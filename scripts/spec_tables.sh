@@ -28,7 +28,12 @@ case "$what" in
       "$BIN" eval --dataset testbed --limit "$limit" --policy "$1" --spec "$2" --out "$OUT/pass1_$1_$2.jsonl" \
         2>>"$OUT/pass1.log"
     done
-    "$BIN" report "$OUT"/pass1_*.jsonl >"$OUT/pass1.md"
+    # One report per drafter: both drafters' runs are named <policy>+spec.
+    : >"$OUT/pass1.md"
+    for drafter in none draft ngram; do
+      { echo "## --spec $drafter"; echo; "$BIN" report "$OUT/pass1_large_$drafter.jsonl" "$OUT/pass1_relay_$drafter.jsonl"; echo; } \
+        >>"$OUT/pass1.md"
+    done
     ;;
   *)
     echo "usage: $0 speed|pass1 [OUT]" >&2
