@@ -28,10 +28,10 @@ case "$what" in
       "$BIN" eval --dataset testbed --limit "$limit" --policy "$1" --spec "$2" --out "$OUT/pass1_$1_$2.jsonl" \
         2>>"$OUT/pass1.log"
     done
-    # One report per drafter: both drafters' runs are named <policy>+spec.
+    # One report per drafter (both drafters name their runs <policy>+spec), each with the plain runs.
     : >"$OUT/pass1.md"
-    for drafter in none draft ngram; do
-      { echo "## --spec $drafter"; echo; "$BIN" report "$OUT/pass1_large_$drafter.jsonl" "$OUT/pass1_relay_$drafter.jsonl"; echo; } \
+    for drafter in draft ngram; do
+      { echo "# --spec $drafter"; echo; "$BIN" report "$OUT"/pass1_{large,relay}_{none,$drafter}.jsonl; echo; } \
         >>"$OUT/pass1.md"
     done
     ;;

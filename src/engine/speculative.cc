@@ -162,7 +162,7 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
   const bool greedy = request.sampling.temperature <= 0;
   const int n_vocab = llama_vocab_n_tokens(t.vocab_);
   const size_t n_ctx = static_cast<size_t>(t.n_ctx());
-  // Draws the token after `pos` tokens from `row`, as LlamaSession::Generate draws it.
+  // Draws from `row` as LlamaSession::Generate does, keeping the row's margin for the builder.
   float margin = 0;
   const auto draw = [&](float* row) {
     margin = request.want_margins ? TopTwoMargin(row, n_vocab, -1, nullptr) : 0.0f;
