@@ -177,6 +177,28 @@ TEST(Speculative, TokenBudgetIsExact) {
   }
 }
 
+// A full context window ends the segment at the same token with or without speculation (drafts
+// never overrun the window: one slot stays free, as without speculation).
+TEST(Speculative, FullContextEndsWhereThePlainRunEnds) {
+  LlamaOptions small_window;
+  small_window.n_ctx = 256;  // llama.cpp's smallest (it pads the window to 256)
+  auto large = LlamaModel::Open(BundledModelFile("testbed-large.gguf"), small_window);
+  int full = 0;
+  for (const std::string& prompt : TestbedPrompts(*large, 3)) {
+    const Segment a = large->NewSession()->Generate(prompt, Request(400));
+    SpecOptions o = Options("draft", 16);
+    o.p_min = 0;
+    auto spec = MakeSpeculativeSession(large->NewSession(), o, nullptr, large.get());
+    const Segment b = spec->Generate(prompt, Request(400));
+    ExpectSameOrTie(a, b);
+    if (a.tokens == b.tokens) {
+      EXPECT_EQ(a.context_full, b.context_full);
+      full += b.context_full;
+    }
+  }
+  EXPECT_GT(full, 0);  // at least one problem's reasoning outgrows the window
+}
+
 // Sampling: each position is drawn once, in order, with the target's own sampler, so a seed gives
 // the plain run's tokens, under the same tie rule as greedy.
 TEST(Speculative, SampledRunsDrawThePlainRunsTokens) {
