@@ -54,13 +54,23 @@ std::vector<Token> NgramDrafter::Draft(const std::vector<Token>& context, const 
   const int size = static_cast<int>(context.size());
   for (int n = std::min(ngram_max_, size - 1); n >= ngram_min_; --n) {
     const auto tail = context.end() - n;
-    // The latest earlier occurrence: recent text predicts the next tokens best.
-    for (int at = size - n - 1; at >= 0; --at) {
-      if (!std::equal(tail, context.end(), context.begin() + at)) continue;
-      const int from = at + n;
-      const int count = std::min(n_max, size - from);
-      return std::vector<Token>(context.begin() + from, context.begin() + from + count);
+    // Where the last n tokens occurred before, latest first (recent text predicts best).
+    std::vector<int> follows;
+    for (int at = size - n - 1; at >= 0 && follows.size() < kMaxOccurrences; --at) {
+      if (std::equal(tail, context.end(), context.begin() + at)) follows.push_back(at + n);
     }
+    if (follows.empty()) continue;
+    // Draft what the occurrences agree on: a phrase that recurs goes on, a number that differs
+    // each time (restated sums) ends the draft before it.
+    std::vector<Token> out;
+    for (int j = 0; static_cast<int>(out.size()) < n_max && follows[0] + j < size; ++j) {
+      const Token token = context[follows[0] + j];
+      bool agree = true;
+      for (int from : follows) agree &= from + j < size && context[from + j] == token;
+      if (!agree) break;
+      out.push_back(token);
+    }
+    return out;
   }
   return {};
 }

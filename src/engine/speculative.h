@@ -50,14 +50,16 @@ class Drafter {
   virtual std::vector<Token> Draft(const std::vector<Token>& context, const std::string& text, int n_max) = 0;
 };
 
-// Drafts from the transcript itself: finds the latest earlier occurrence of the context's last n
-// tokens (n from ngram_max down to ngram_min) and proposes what followed it. No model.
+// Drafts from the transcript itself, no model: finds the earlier occurrences of the context's last
+// n tokens (the largest n from ngram_max down to ngram_min that occurred; the latest
+// kMaxOccurrences of them) and proposes what followed them for as long as they all agree.
 class NgramDrafter : public Drafter {
  public:
   NgramDrafter(int ngram_max, int ngram_min);
   std::vector<Token> Draft(const std::vector<Token>& context, const std::string& text, int n_max) override;
 
  private:
+  static constexpr size_t kMaxOccurrences = 4;  // the latest occurrences that must agree
   int ngram_max_;
   int ngram_min_;
 };

@@ -229,14 +229,17 @@ TEST(Speculative, RefusesADraftModelWithAnotherVocabulary) {
   }
 }
 
-TEST(Speculative, NgramDrafterProposesWhatFollowedTheLatestMatch) {
+TEST(Speculative, NgramDrafterProposesWhatTheEarlierOccurrencesAgreeOn) {
+  // One earlier occurrence of the last 3 tokens (7 1 2): what followed it, up to n_max.
   NgramDrafter ngram(3, 2);
-  // ... 5 6 7 | 1 2 9 9 | 5 6 8 | 5 6 -> the latest "5 6" (at 7..8) was followed by 8.
-  const std::vector<Token> context = {5, 6, 7, 1, 2, 9, 9, 5, 6, 8, 5, 6};
-  EXPECT_EQ(ngram.Draft(context, "", 4), (std::vector<Token>{8, 5, 6}));
-  // "9 5 6" (3-gram) takes precedence over a later 2-gram.
-  const std::vector<Token> longer = {9, 5, 6, 1, 4, 5, 6, 2, 9, 5, 6};
-  EXPECT_EQ(ngram.Draft(longer, "", 2), (std::vector<Token>{1, 4}));
+  EXPECT_EQ(ngram.Draft({1, 2, 3, 4, 7, 1, 2, 3, 5, 7, 1, 2}, "", 4), (std::vector<Token>{3, 5, 7, 1}));
+  // Two occurrences of "1 2" agree on 3, then differ (4 vs 5): the draft stops there.
+  NgramDrafter bigram(2, 2);
+  EXPECT_EQ(bigram.Draft({1, 2, 3, 4, 9, 1, 2, 3, 5, 8, 1, 2}, "", 4), (std::vector<Token>{3}));
+  // They differ at once: nothing to draft.
+  EXPECT_TRUE(bigram.Draft({5, 6, 7, 5, 6, 8, 5, 6}, "", 4).empty());
+  // The longest n-gram that occurred wins over a shorter one with another continuation.
+  EXPECT_EQ(ngram.Draft({9, 5, 6, 1, 4, 5, 6, 2, 9, 5, 6}, "", 2), (std::vector<Token>{1, 4}));
   EXPECT_TRUE(ngram.Draft({1, 2, 3}, "", 4).empty());
   EXPECT_THROW(NgramDrafter(1, 2), Error);
 }
