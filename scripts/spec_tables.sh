@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The speculative-decoding numbers of docs/speculative.md, on the bundled testbed pair.
 #
-#   scripts/spec_tables.sh speed  [OUT]  # latency protocol (5 problems × 5 runs), both drafters, + spec-cost
+#   scripts/spec_tables.sh speed  [OUT]  # latency protocol (5 problems × 5 runs), both drafters, with and
+#                                        # without prefill ahead, + spec-cost
 #   scripts/spec_tables.sh pass1  [OUT]  # pass@1 on the test split's first LIMIT problems (default 100)
 #
 # OUT defaults to docs/results/speculative. Each command's output goes to its own file there.
@@ -14,9 +15,12 @@ mkdir -p "$OUT"
 
 case "$what" in
   speed)
+    # With prefill ahead (the relay's default: two threads) and without (one thread per request).
     for drafter in draft ngram; do
       "$BIN" bench --policies large,large+spec,relay,relay+spec --spec "$drafter" \
         --out "$OUT/bench_$drafter.json" >"$OUT/bench_$drafter.md"
+      "$BIN" bench --policies large,large+spec,relay,relay+spec --spec "$drafter" --no-prefill-ahead \
+        --out "$OUT/bench_${drafter}_no_prefill_ahead.json" >"$OUT/bench_${drafter}_no_prefill_ahead.md"
     done
     "$BIN" spec-cost --out "$OUT/spec_cost.json" >"$OUT/spec_cost.md"
     ;;
