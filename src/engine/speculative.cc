@@ -150,126 +150,136 @@ SpeculativeSession::SpeculativeSession(std::unique_ptr<Session> target, std::uni
 
 SpeculativeSession::~SpeculativeSession() = default;
 
+struct SpeculativeSession::Run {
+  Run(const SegmentRequest& r, const std::string& transcript, const TextCallback& on_text)
+      : request(r), builder(r, transcript, on_text), greedy(r.sampling.temperature <= 0) {}
+
+  const SegmentRequest& request;
+  SegmentBuilder builder;
+  LlamaSession::SamplerPtr sampler;
+  const bool greedy;
+  float margin = 0;  // of the row the last token was drawn from
+  int n_tokens = 0;  // tokens the builder kept
+  SpecStats stats;
+};
+
 Segment SpeculativeSession::Generate(const std::string& transcript, const SegmentRequest& request,
                                      const TextCallback& on_text) {
   LlamaSession& t = *llama_;
-  SegmentBuilder builder(request, transcript, on_text);
+  Run run(request, transcript, on_text);
   auto start = Clock::now();
   LlamaSession::SyncStats sync;
   try {
     sync = t.Sync(transcript);
   } catch (const ContextOverflow&) {
     if (t.tokens_.empty() && t.text_.empty()) throw;  // as LlamaSession::Generate
-    builder.ContextFull();
-    Segment seg = builder.Finish();
+    run.builder.ContextFull();
+    Segment seg = run.builder.Finish();
     seg.prefill_ms = MsSince(start);
     return seg;
   }
   const double prefill_ms = MsSince(start);
 
   start = Clock::now();
-  const LlamaSession::SamplerPtr sampler = t.MakeSampler(request.sampling);
-  const bool greedy = request.sampling.temperature <= 0;
-  const int n_vocab = llama_vocab_n_tokens(t.vocab_);
-  const size_t n_ctx = static_cast<size_t>(t.n_ctx());
-  // Draws from `row` as LlamaSession::Generate does, keeping the row's margin for the builder.
-  float margin = 0;
-  const auto draw = [&](float* row) {
-    margin = request.want_margins ? TopTwoMargin(row, n_vocab, -1, nullptr) : 0.0f;
-    return t.DrawToken(sampler.get(), row, greedy);
-  };
-  SpecStats stats;
-  int n_tokens = 0;  // tokens the builder kept
-  Token next = -1;   // drawn, not evaluated: the cache holds everything before it
-  if (t.tokens_.size() + 1 >= n_ctx) {
-    builder.ContextFull();
-  } else {
-    float* row = t.LogitsRow(-1);
-    if (!request.first_token_prefix.empty()) {
-      // Token healing, as LlamaSession::Generate does it.
-      std::vector<float> kept(n_vocab, -std::numeric_limits<float>::infinity());
-      for (Token tok : t.TokensStartingWith(request.first_token_prefix)) kept[tok] = row[tok];
-      std::copy(kept.begin(), kept.end(), row);
-    }
-    next = draw(row);
-  }
-  std::vector<Token> batch;
-  std::vector<std::string> pieces;
-  while (next >= 0) {
-    if (llama_vocab_is_eog(t.vocab_, next)) {
-      builder.EndOfGeneration();
-      break;
-    }
-    std::string piece = t.Piece(next);
-    if (!builder.Add(next, piece, margin)) break;
-    ++n_tokens;
-    // Draft no more than the budget, the context window (one slot stays free, as without
-    // speculation) and one batch can take.
-    const size_t base = t.tokens_.size();
-    const long room = std::min<long>({static_cast<long>(draft_length_), request.max_tokens - n_tokens,
-                                      static_cast<long>(n_ctx) - static_cast<long>(base) - 3,
-                                      static_cast<long>(t.batch_.capacity()) - 1});
-    std::vector<Token> drafted;
-    if (room > 0) {
-      std::vector<Token> context = t.tokens_;
-      context.push_back(next);
-      drafted = drafter_->Draft(context, t.text_ + piece, static_cast<int>(room));
-      if (static_cast<long>(drafted.size()) > room) drafted.resize(room);
-    }
-    batch.assign(1, next);
-    batch.insert(batch.end(), drafted.begin(), drafted.end());
-    pieces.assign(1, std::move(piece));
-    for (Token d : drafted) pieces.push_back(t.Piece(d));
-    t.Decode(batch, pieces, /*all_logits=*/!drafted.empty());
-    if (!drafted.empty()) {
-      stats.drafted += static_cast<int>(drafted.size());
-      ++stats.batches;
-    }
-    // Row i predicts the token after batch[i]. Keep drafts while the target draws them itself.
-    size_t keep = base + 1;
-    int accepted = 0;
-    bool done = false;
-    next = -1;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (base + i + 2 >= n_ctx) {
-        builder.ContextFull();
-        done = true;
-        break;
-      }
-      const Token drawn = draw(t.LogitsRow(drafted.empty() ? -1 : static_cast<int32_t>(i)));
-      if (i >= drafted.size() || drawn != drafted[i]) {
-        next = drawn;
-        break;
-      }
-      ++stats.accepted;
-      ++accepted;
-      if (llama_vocab_is_eog(t.vocab_, drawn)) {
-        builder.EndOfGeneration();
-        done = true;
-        break;
-      }
-      if (!builder.Add(drawn, pieces[i + 1], margin)) {
-        done = true;  // a stop or the budget: the token stays unevaluated, as without speculation
-        break;
-      }
-      ++n_tokens;
-      keep = base + i + 2;
-    }
-    t.Truncate(keep);
-    if (options_.adaptive && !drafted.empty()) {
-      // Draft one more than the last batch kept: a drafter that is mostly wrong (n-grams in fresh
-      // text) then proposes single tokens, whose verify batch costs no more than a decode.
-      draft_length_ = std::min(options_.n_max, accepted + 1);
-    }
-    if (done) break;
-  }
-  Segment seg = builder.Finish();
+  run.sampler = t.MakeSampler(request.sampling);
+  for (Token next = DrawFirst(&run); next >= 0;) next = Step(&run, next);
+  Segment seg = run.builder.Finish();
   seg.n_reused = sync.reused;
   seg.n_prefilled = sync.prefilled;
   seg.prefill_ms = prefill_ms;
   seg.decode_ms = MsSince(start);
-  seg.spec = stats;
+  seg.spec = run.stats;
   return seg;
+}
+
+// Draws from `row` as LlamaSession::Generate does, keeping the row's margin for the builder.
+Token SpeculativeSession::Draw(Run* run, float* row) {
+  const int n_vocab = llama_vocab_n_tokens(llama_->vocab_);
+  run->margin = run->request.want_margins ? TopTwoMargin(row, n_vocab, -1, nullptr) : 0.0f;
+  return llama_->DrawToken(run->sampler.get(), row, run->greedy);
+}
+
+Token SpeculativeSession::DrawFirst(Run* run) {
+  LlamaSession& t = *llama_;
+  if (t.tokens_.size() + 1 >= static_cast<size_t>(t.n_ctx())) {
+    run->builder.ContextFull();
+    return -1;
+  }
+  float* row = t.LogitsRow(-1);
+  if (!run->request.first_token_prefix.empty()) {
+    // Token healing: only tokens that begin with the backed-off text may come first.
+    std::vector<float> kept(llama_vocab_n_tokens(t.vocab_), -std::numeric_limits<float>::infinity());
+    for (Token tok : t.TokensStartingWith(run->request.first_token_prefix)) kept[tok] = row[tok];
+    std::copy(kept.begin(), kept.end(), row);
+  }
+  return Draw(run, row);
+}
+
+Token SpeculativeSession::Step(Run* run, Token next) {
+  LlamaSession& t = *llama_;
+  if (llama_vocab_is_eog(t.vocab_, next)) {
+    run->builder.EndOfGeneration();
+    return -1;
+  }
+  std::string piece = t.Piece(next);
+  if (!run->builder.Add(next, piece, run->margin)) return -1;
+  ++run->n_tokens;
+  // Draft no more than the budget, the context window (one slot stays free, as without
+  // speculation) and one batch can take.
+  const size_t n_ctx = static_cast<size_t>(t.n_ctx());
+  const size_t base = t.tokens_.size();
+  const long room = std::min<long>({static_cast<long>(draft_length_), run->request.max_tokens - run->n_tokens,
+                                    static_cast<long>(n_ctx) - static_cast<long>(base) - 3,
+                                    static_cast<long>(t.batch_.capacity()) - 1});
+  std::vector<Token> drafted;
+  if (room > 0) {
+    std::vector<Token> context = t.tokens_;
+    context.push_back(next);
+    drafted = drafter_->Draft(context, t.text_ + piece, static_cast<int>(room));
+    if (static_cast<long>(drafted.size()) > room) drafted.resize(room);
+  }
+  std::vector<Token> batch = {next};
+  batch.insert(batch.end(), drafted.begin(), drafted.end());
+  std::vector<std::string> pieces = {std::move(piece)};
+  for (Token d : drafted) pieces.push_back(t.Piece(d));
+  t.Decode(batch, pieces, /*all_logits=*/!drafted.empty());
+  if (!drafted.empty()) {
+    run->stats.drafted += static_cast<int>(drafted.size());
+    ++run->stats.batches;
+  }
+  // Row i predicts the token after batch[i]. Keep drafts while the target draws them itself.
+  size_t keep = base + 1;
+  int accepted = 0;
+  next = -1;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (base + i + 2 >= n_ctx) {
+      run->builder.ContextFull();
+      break;
+    }
+    const Token drawn = Draw(run, t.LogitsRow(drafted.empty() ? -1 : static_cast<int32_t>(i)));
+    if (i >= drafted.size() || drawn != drafted[i]) {
+      next = drawn;
+      break;
+    }
+    ++run->stats.accepted;
+    ++accepted;
+    if (llama_vocab_is_eog(t.vocab_, drawn)) {
+      run->builder.EndOfGeneration();
+      break;
+    }
+    // A stop or the budget ends the segment at this token, which stays unevaluated, as without
+    // speculation.
+    if (!run->builder.Add(drawn, pieces[i + 1], run->margin)) break;
+    ++run->n_tokens;
+    keep = base + i + 2;
+  }
+  t.Truncate(keep);
+  if (options_.adaptive && !drafted.empty()) {
+    // Draft one more than the last batch kept: a drafter that is mostly wrong (n-grams in fresh
+    // text) then proposes single tokens, whose verify batch costs no more than a decode.
+    draft_length_ = std::min(options_.n_max, accepted + 1);
+  }
+  return next;
 }
 
 std::unique_ptr<Session> MakeSpeculativeSession(std::unique_ptr<Session> target, const SpecOptions& options,

@@ -104,6 +104,17 @@ class SpeculativeSession : public Session {
   int CountTokens(const std::string& text) const override { return target_->CountTokens(text); }
 
  private:
+  struct Run;  // what one Generate call keeps between its steps
+  // Draws from `row` with the run's sampler, as LlamaSession::Generate draws.
+  Token Draw(Run* run, float* row);
+  // Draws the segment's first token (healed as LlamaSession::Generate heals it); -1 when the
+  // window has no room for it.
+  Token DrawFirst(Run* run);
+  // One step: `next` (drawn, not evaluated) goes through the stop matcher, then is evaluated with
+  // the drafts that follow it in one batch; keeps the drafts the target draws itself. Returns the
+  // next token drawn and not evaluated, or -1 when the segment is complete.
+  Token Step(Run* run, Token next);
+
   std::unique_ptr<Session> target_;
   LlamaSession* llama_;  // target_, as the session below Generate
   std::unique_ptr<Drafter> drafter_;
