@@ -13,6 +13,10 @@
 #   RELAYGEN_NO_APT=1  skip Debian packages (already installed, or not root)
 #   RELAYGEN_TORCH=1   also install libtorch for the testbed trainer (`relaygen testbed train`)
 #   RELAYGEN_BUILD=0   provision only; don't build relaygen
+#   RELAYGEN_CUDA=1    llama.cpp with CUDA for Hopper (sm_90 only, the kernels a GGUF of the testbed's
+#                      and Qwen's types needs), in its own prefix (…/install-cuda), and relaygen in
+#                      build-cuda/; the CPU prefix, build/ and the llama-prefix file stay untouched.
+#                      Needs nvcc (the CUDA toolkit). scripts/gpu_check.sh runs it.
 set -euo pipefail
 
 LLAMA_RELEASE=v0.4.0
@@ -23,6 +27,10 @@ NPM_PACKAGE=node-llama-cpp@3.21.1
 CACHE=${RELAYGEN_CACHE:-$HOME/.cache/relaygen}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
+CUDA=${RELAYGEN_CUDA:-0}
+# CUDA: one architecture, no NCCL, FlashAttention only for the default cache types (the build's
+# bulk is kernel instances per architecture and type: this keeps it to a few minutes on 16 cores).
+LLAMA_CUDA_FLAGS=(-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA_NCCL=OFF -DGGML_CUDA_FA_ALL_QUANTS=OFF)
 
 say()  { echo "[setup] $*" >&2; }
 die()  { echo "[setup] error: $*" >&2; exit 1; }
@@ -80,7 +88,12 @@ build_llama() {
   command -v c++ >/dev/null || die "no C++ compiler (apt-get install build-essential)"
   say "building llama.cpp ($src) -> $prefix  [one-time, ~5 min on 2 cores]"
   local gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
-  cmake -S "$src" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+  local backend=()
+  if [ "$CUDA" = 1 ]; then
+    command -v nvcc >/dev/null || die "RELAYGEN_CUDA=1 needs nvcc (the CUDA toolkit) on PATH"
+    backend=("${LLAMA_CUDA_FLAGS[@]}")
+  fi
+  cmake -S "$src" -B "$build" "${gen[@]}" "${backend[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
     -DCMAKE_C_FLAGS="$NO_AMX" -DCMAKE_CXX_FLAGS="$NO_AMX" \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
@@ -111,10 +124,12 @@ resolve_llama() {
     fi
     [ -f "$LLAMA_CPP_DIR/CMakeLists.txt" ] || die "LLAMA_CPP_DIR has neither include/llama.h+lib nor CMakeLists.txt"
     local key; key=$(echo -n "$(cd "$LLAMA_CPP_DIR" && pwd)" | md5sum | cut -c1-12)
-    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install.r$LLAMA_RECIPE"
-    echo "$CACHE/llama.cpp-src-$key/install.r$LLAMA_RECIPE"; return
+    local suffix=".r$LLAMA_RECIPE"; [ "$CUDA" = 1 ] && suffix="$suffix-cuda"
+    build_llama "$LLAMA_CPP_DIR" "$CACHE/llama.cpp-src-$key/install$suffix"
+    echo "$CACHE/llama.cpp-src-$key/install$suffix"; return
   fi
   local prefix="$CACHE/llama.cpp-$LLAMA_RELEASE/install.r$LLAMA_RECIPE"
+  [ "$CUDA" = 1 ] && prefix="$prefix-cuda"
   if [ ! -f "$prefix/.complete" ]; then build_llama "$(llama_source)" "$prefix"; fi
   echo "$prefix"
 }
@@ -137,12 +152,17 @@ install_packages
 install_openai_client
 LLAMA_PREFIX=$(resolve_llama)
 mkdir -p "$CACHE"
-echo "$LLAMA_PREFIX" > "$CACHE/llama-prefix"   # read by CMakeLists.txt when -DLLAMA_PREFIX is not given
+BUILD_DIR=$REPO/build
+if [ "$CUDA" = 1 ]; then
+  BUILD_DIR=$REPO/build-cuda  # the CPU build and its llama-prefix file stay as they are
+else
+  echo "$LLAMA_PREFIX" > "$CACHE/llama-prefix"   # read by CMakeLists.txt when -DLLAMA_PREFIX is not given
+fi
 say "llama.cpp prefix: $LLAMA_PREFIX"
 
 if [ "${RELAYGEN_BUILD:-1}" = 1 ]; then
-  say "building relaygen in $REPO/build"
-  cmake -S "$REPO" -B "$REPO/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_PREFIX="$LLAMA_PREFIX" >/dev/null
-  cmake --build "$REPO/build" -j "$JOBS"
+  say "building relaygen in $BUILD_DIR"
+  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_PREFIX="$LLAMA_PREFIX" >/dev/null
+  cmake --build "$BUILD_DIR" -j "$JOBS"
 fi
 say "done"

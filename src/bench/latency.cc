@@ -62,6 +62,7 @@ std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
       handoff_ms += r.wall_ms - r.prompt_prefill_ms - r.large_decode_ms - r.small_decode_ms;
       large_decode += r.large_decode_ms;
       small_decode += r.small_decode_ms;
+      row.spec += r.spec;
     }
     if (row.runs == 0) throw Error("no benchmark runs of policy '" + policy + "'");
     row.large_utilization = all_tokens > 0 ? large_tokens / all_tokens : 0;
@@ -106,6 +107,20 @@ std::string LatencyTable(const std::vector<PolicySummary>& rows) {
                   100 * r.handoff_loss, 100 * r.token_loss, 100 * r.pass1, r.mean_wall_ms, r.switches,
                   r.handoff_prefill_per_switch, r.handoff_ms_per_switch);
     out += line;
+  }
+  bool spec = false;
+  for (const PolicySummary& r : rows) spec |= r.spec.batches > 0;
+  if (spec) {
+    out += "\n| policy | drafted / run | accepted / run | acceptance % | verify batches / run | tokens / verify batch |\n"
+           "|---|---|---|---|---|---|\n";
+    for (const PolicySummary& r : rows) {
+      if (r.spec.batches == 0) continue;
+      std::snprintf(line, sizeof(line), "| %s | %.1f | %.1f | %.1f | %.1f | %.2f |\n", r.policy.c_str(),
+                    static_cast<double>(r.spec.drafted) / r.runs, static_cast<double>(r.spec.accepted) / r.runs,
+                    100 * r.spec.acceptance(), static_cast<double>(r.spec.batches) / r.runs,
+                    1.0 + static_cast<double>(r.spec.accepted) / r.spec.batches);
+      out += line;
+    }
   }
   if (!rows.empty()) {
     std::snprintf(line, sizeof(line), "\nlarge model %.4f ms/token, small model %.4f ms/token (%.2f× faster)\n",

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.h"
+
 namespace relaygen {
 
 // One timed request.
@@ -22,6 +24,7 @@ struct TimedRun {
   int switches = 0;                // both ways
   int handoff_prefill_tokens = 0;  // prefilled at handoffs, on the critical path
   bool correct = false;
+  SpecStats spec;  // speculative decoding (+spec policies)
 };
 
 struct PolicySummary {
@@ -47,6 +50,7 @@ struct PolicySummary {
   double handoff_ms_per_switch = 0;  // Σ handoff time / Σ switches (0 without switches)
   double large_ms_per_token_here = 0;  // Σ large decode ms / Σ large tokens in this policy's runs
   double small_ms_per_token_here = 0;
+  SpecStats spec;  // summed over the policy's runs
 };
 
 // Summarises runs of several policies. Needs runs of "large" and "small" (each model's own
@@ -56,7 +60,8 @@ struct PolicySummary {
 std::vector<PolicySummary> SummarizeLatency(const std::vector<TimedRun>& runs,
                                             const std::vector<std::string>& policies);
 
-// A markdown table of the summaries.
+// A markdown table of the summaries; with a +spec policy, a second one of its drafts: drafted and
+// accepted tokens per run, acceptance rate and tokens per verify batch (accepted + the target's own).
 std::string LatencyTable(const std::vector<PolicySummary>& rows);
 
 }  // namespace relaygen

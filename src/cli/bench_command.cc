@@ -49,7 +49,7 @@ std::vector<std::string> SplitPolicies(const std::string& list) {
   for (std::string item; std::getline(ss, item, ',');) {
     if (item.empty()) continue;
     bool known = false;
-    for (const std::string& name : PolicyNames()) known |= (name == item);
+    for (const std::string& name : PolicyNames()) known |= (name == BasePolicyName(item));
     if (!known) throw Error("unknown policy '" + item + "' in --policies");
     out.push_back(item);
   }
@@ -76,6 +76,7 @@ TimedRun Measure(const std::string& name, int problem, const PolicyResult& resul
     (seg.writer == Writer::kLarge ? run.large_decode_ms : run.small_decode_ms) += seg.decode_ms;
   }
   run.correct = correct;
+  run.spec = result.stats.spec;
   return run;
 }
 
@@ -139,7 +140,9 @@ int RunBench(const BenchFlags& flags) {
                                {"handoff_ms_per_switch", r.handoff_ms_per_switch},
                                {"handoff_loss", r.handoff_loss}, {"token_loss", r.token_loss},
                                {"large_ms_per_token_here", r.large_ms_per_token_here},
-                               {"small_ms_per_token_here", r.small_ms_per_token_here}});
+                               {"small_ms_per_token_here", r.small_ms_per_token_here},
+                               {"spec_acceptance", r.spec.acceptance()}, {"spec_drafted", r.spec.drafted},
+                               {"spec_accepted", r.spec.accepted}, {"spec_batches", r.spec.batches}});
   }
   if (!flags.out.empty()) {
     std::ofstream file(flags.out);
@@ -165,7 +168,7 @@ CommandMain SetupBench(CLI::App* sub) {
   RegisterBundledDatasets();
   auto flags = std::make_shared<BenchFlags>();
   sub->add_option("--dataset", flags->dataset, "Dataset name or JSONL path")->capture_default_str();
-  sub->add_option("--policies", flags->policies, "Comma-separated policies (large and small are always run: they are the references)")
+  sub->add_option("--policies", flags->policies, "Comma-separated policies, `+spec` for speculation (large and small are always run: they are the references)")
       ->capture_default_str();
   sub->add_option("--problems", flags->problems, "The first N problems")->capture_default_str();
   sub->add_option("--runs", flags->runs, "Runs per problem and policy")->capture_default_str();
@@ -173,6 +176,7 @@ CommandMain SetupBench(CLI::App* sub) {
   AddDatasetFlags(sub, &flags->data);
   AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
   AddPolicyFlags(sub, &flags->policy_options);
+  AddSpecFlags(sub, &flags->policy_options.spec);
   AddSamplingFlags(sub, &flags->sampling);
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print JSON {policies: [...]} instead of a table");

@@ -170,7 +170,7 @@ CommandMain SetupEval(CLI::App* sub) {
   for (const std::string& n : policies) names += (names.empty() ? "" : "|") + n;
   sub->add_option("--policy", flags->policy, "Who writes what: " + names + " (oracle: the dataset's reference solution, graded)")
       ->capture_default_str()
-      ->check(CLI::IsMember(policies));
+      ->check([](const std::string& name) { return name == "oracle" ? std::string() : PolicyNameError(name); });
   sub->add_option("--grader", flags->grader,
                   "Who grades: relaygen (default) or reference (the reference's math_equal, reproduced)")
       ->capture_default_str()
@@ -183,10 +183,14 @@ CommandMain SetupEval(CLI::App* sub) {
   AddDatasetFlags(sub, &flags->data);
   AddPairFlags(sub, &flags->pair, /*with_profile=*/true);
   AddPolicyFlags(sub, &flags->policy_options);
+  AddSpecFlags(sub, &flags->policy_options.spec);
   AddSamplingFlags(sub, &flags->sampling);
   AddEngineFlags(sub, &flags->engine);
   AddOnlineFlags(sub, &flags->online);
-  return [flags] { return RunEval(*flags); };
+  return [flags] {
+    if (flags->policy != "oracle") flags->policy = SpecPolicyName(flags->policy, flags->policy_options.spec);
+    return RunEval(*flags);
+  };
 }
 
 const CommandRegistration registration("eval", "Evaluate a policy on a dataset (pass@1), one JSON line per sample",

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -165,6 +166,40 @@ void AddPolicyFlags(CLI::App* app, PolicyOptions* options) {
                   "token-router: the large model writes a token when the small model's top-2 margin is below this")
       ->capture_default_str()
       ->check(CLI::Range(0.0f, 1.0f));
+}
+
+void AddSpecFlags(CLI::App* app, SpecOptions* options) {
+  app->add_option("--spec", options->drafter,
+                  "Speculative decoding in the large model's segments: draft (a draft model: --spec-draft, else the "
+                  "pair's small model), ngram (lookup in the transcript) or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember(SpecDrafterNames()));
+  app->add_option("--spec-draft", options->draft_model,
+                  "Draft model (GGUF) for --spec draft; its vocabulary must be the large model's (default: the pair's "
+                  "small model)");
+  app->add_option("--spec-n-max", options->n_max, "Drafted tokens per verify batch, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app->add_option("--spec-p-min", options->p_min,
+                  "The draft model stops drafting when its top-1 probability is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0f, 1.0f));
+}
+
+std::string SpecPolicyName(const std::string& policy, const SpecOptions& options) {
+  return options.drafter == "none" || PolicyUsesSpec(policy) ? policy : policy + kSpecSuffix;
+}
+
+std::string PolicyNameError(const std::string& name) {
+  const std::string base = BasePolicyName(name);
+  const auto& names = PolicyNames();
+  if (std::find(names.begin(), names.end(), base) != names.end() && name != std::string("small") + kSpecSuffix) {
+    return "";
+  }
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  return "unknown policy '" + name + "' (expected one of: " + list + ", each but small also with the suffix " +
+         kSpecSuffix + ")";
 }
 
 void AddPromptFlags(CLI::App* app, PromptFlags* flags) {

@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "engine/llama_engine.h"
+#include "engine/speculative.h"
 #include "eval/dataset.h"
 #include "relay/policy_factory.h"
 
@@ -62,6 +63,16 @@ void AddPairFlags(CLI::App* app, PairFlags* flags, bool with_profile);
 // policies behave, written straight into `options` (their defaults are the options' own). The
 // relay's cues come from the cue profile (cli/opened_pair.h).
 void AddPolicyFlags(CLI::App* app, PolicyOptions* options);
+
+// --spec --spec-draft --spec-n-max --spec-p-min: speculative decoding in the large model's
+// segments (engine/speculative.h), written into `options`. In generate, relay and eval --spec turns
+// it on; in bench (and eval) a policy named `<policy>+spec` runs with it, drafting with --spec's
+// drafter (the pair's small model when --spec is none).
+void AddSpecFlags(CLI::App* app, SpecOptions* options);
+// `policy` with the suffix +spec when --spec turned speculation on (generate, relay, eval).
+std::string SpecPolicyName(const std::string& policy, const SpecOptions& options);
+// Why `name` is no policy name (one of PolicyNames(), or one but small with +spec); "" if it is.
+std::string PolicyNameError(const std::string& name);
 
 // The prompt from -p TEXT or -f FILE (exactly one), checked for valid UTF-8.
 struct PromptFlags {

@@ -101,5 +101,44 @@ TEST(LlamaModelFlags, DefaultsAreLlamaCppsOwn) {
   EXPECT_TRUE(engine.thinking);
 }
 
+SpecOptions ParseSpec(std::vector<std::string> args) {
+  CLI::App app;
+  SpecOptions options;
+  AddSpecFlags(&app, &options);
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  return options;
+}
+
+TEST(SpecFlags, EachFlagSetsItsOptionAndDefaultsAreTheOptionsOwn) {
+  const SpecOptions defaults;
+  const SpecOptions parsed = ParseSpec({});
+  EXPECT_EQ(parsed.drafter, "none");
+  EXPECT_EQ(parsed.n_max, defaults.n_max);
+  EXPECT_FLOAT_EQ(parsed.p_min, defaults.p_min);
+  const SpecOptions o =
+      ParseSpec({"--spec", "ngram", "--spec-draft", "d.gguf", "--spec-n-max", "6", "--spec-p-min", "0.25"});
+  EXPECT_EQ(o.drafter, "ngram");
+  EXPECT_EQ(o.draft_model, "d.gguf");
+  EXPECT_EQ(o.n_max, 6);
+  EXPECT_FLOAT_EQ(o.p_min, 0.25f);
+  EXPECT_THROW(ParseSpec({"--spec", "eagle"}), CLI::ValidationError);
+  EXPECT_THROW(ParseSpec({"--spec-n-max", "0"}), CLI::ValidationError);
+  EXPECT_THROW(ParseSpec({"--spec-p-min", "2"}), CLI::ValidationError);
+}
+
+TEST(SpecFlags, SpecTurnsAPolicyIntoItsSpecForm) {
+  SpecOptions o;
+  EXPECT_EQ(SpecPolicyName("relay", o), "relay");
+  o.drafter = "draft";
+  EXPECT_EQ(SpecPolicyName("relay", o), "relay+spec");
+  EXPECT_EQ(SpecPolicyName("relay+spec", o), "relay+spec");
+  EXPECT_EQ(PolicyNameError("large+spec"), "");
+  EXPECT_EQ(PolicyNameError("relay"), "");
+  EXPECT_NE(PolicyNameError("small+spec"), "");
+  EXPECT_NE(PolicyNameError("relay+spec+spec"), "");
+  EXPECT_NE(PolicyNameError("+spec"), "");
+}
+
 }  // namespace
 }  // namespace relaygen

@@ -22,6 +22,7 @@ struct GenerateFlags {
   std::vector<std::string> stops;
   bool word_boundary = false;
   bool json = false;
+  SpecOptions spec;
 };
 
 int RunGenerate(const GenerateFlags& flags) {
@@ -40,7 +41,13 @@ int RunGenerate(const GenerateFlags& flags) {
 
   auto model = LlamaModel::Open(flags.model, flags.engine);
   const std::string prompt = RenderPrompt(*model, flags.prompt, user_text);
-  auto session = model->NewSession();
+  std::unique_ptr<Model> draft;  // outlives the session drafting with it
+  if (flags.spec.drafter == "draft") {
+    draft = LlamaModel::Open(flags.spec.draft_model.empty() ? BundledModelPath("testbed-small.gguf")
+                                                            : flags.spec.draft_model,
+                             flags.engine);
+  }
+  auto session = MakeSpeculativeSession(model->NewSession(), flags.spec, nullptr, draft.get());
   TextCallback stream;
   if (!flags.json) {
     stream = [](std::string_view text) {
@@ -60,12 +67,21 @@ int RunGenerate(const GenerateFlags& flags) {
                           {"prefill_ms", seg.prefill_ms},
                           {"decode_ms", seg.decode_ms},
                           {"tokens_per_s", tps}};
+    if (flags.spec.drafter != "none") {
+      out["spec"] = {{"drafted", seg.spec.drafted}, {"accepted", seg.spec.accepted},
+                     {"acceptance", seg.spec.acceptance()}, {"batches", seg.spec.batches}};
+    }
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("\n");
   }
   std::fprintf(stderr, "[generate] prompt %d tokens in %.1f ms | %d tokens in %.1f ms (%.1f tok/s) | stop: %s\n",
                seg.n_prefilled, seg.prefill_ms, n_gen, seg.decode_ms, tps, ToString(seg.stop_reason));
+  if (seg.spec.batches > 0) {
+    std::fprintf(stderr, "[generate] speculative (%s): %d drafted, %d accepted (%.1f%%) in %d verify batches\n",
+                 flags.spec.drafter.c_str(), seg.spec.drafted, seg.spec.accepted, 100 * seg.spec.acceptance(),
+                 seg.spec.batches);
+  }
   return 0;
 }
 
@@ -80,6 +96,7 @@ CommandMain SetupGenerate(CLI::App* sub) {
   sub->add_flag("--stop-word-boundary", flags->word_boundary,
                 "Stops fire only as whole words (`Now` not inside `Nowhere`)");
   AddEngineFlags(sub, &flags->engine);
+  AddSpecFlags(sub, &flags->spec);
   sub->add_flag("--json", flags->json, "Print one JSON object instead of streaming text");
   return [flags] { return RunGenerate(*flags); };
 }

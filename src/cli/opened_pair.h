@@ -18,6 +18,7 @@ namespace relaygen {
 // A policy with the sessions it runs on. The sessions are the policy's alone, so each request
 // that gets a new one starts from an empty cache.
 struct SessionPolicy {
+  // Destroyed after `small`, which a +spec large session may draft with (it never touches it then).
   std::unique_ptr<Session> large;  // null when the policy does not use that model
   std::unique_ptr<Session> small;
   std::unique_ptr<Policy> policy;  // last: destroyed before the sessions it borrows
@@ -34,7 +35,8 @@ class OpenedPair {
   OpenedPair(const PairFlags& flags, const LlamaOptions& engine, const std::vector<std::string>& policies,
              PolicyOptions options);
 
-  // `name` (one of the policies above) on fresh sessions.
+  // `name` (one of the policies above) on fresh sessions; a +spec policy's large session decodes
+  // speculatively (engine/speculative.h).
   SessionPolicy NewPolicy(const std::string& name) const;
   // The same with other options (e.g. options() with online statistics on).
   SessionPolicy NewPolicy(const std::string& name, const PolicyOptions& options) const;
@@ -48,6 +50,7 @@ class OpenedPair {
  private:
   std::unique_ptr<Model> large_;
   std::unique_ptr<Model> small_;
+  std::unique_ptr<Model> draft_;  // --spec-draft's model, when a +spec policy drafts with it
   PolicyOptions options_;
 };
 

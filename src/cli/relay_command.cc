@@ -83,12 +83,16 @@ CommandMain SetupRelay(CLI::App* sub) {
   for (const std::string& n : PolicyNames()) names += (names.empty() ? "" : "|") + n;
   sub->add_option("--policy", flags->policy, "Who writes what: " + names)
       ->capture_default_str()
-      ->check(CLI::IsMember(PolicyNames()));
+      ->check([](const std::string& name) { return PolicyNameError(name); });
   AddPolicyFlags(sub, &flags->policy_options);
+  AddSpecFlags(sub, &flags->policy_options.spec);
   AddEngineFlags(sub, &flags->engine);
   sub->add_flag("--json", flags->json, "Print one JSON object {text, answer, policy, stats, segments}");
   AddOnlineFlags(sub, &flags->online);
-  return [flags] { return RunRelay(*flags); };
+  return [flags] {
+    flags->policy = SpecPolicyName(flags->policy, flags->policy_options.spec);
+    return RunRelay(*flags);
+  };
 }
 
 const CommandRegistration registration("relay", "Generate with a large and a small model relaying segments",

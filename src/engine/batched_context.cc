@@ -64,10 +64,10 @@ void BatchedContext::EndGenerating() {
   queued_.notify_all();  // a leader waiting for this session's token need not wait any more
 }
 
-void BatchedContext::SeqRemove(int seq, llama_pos from) {
+bool BatchedContext::SeqRemove(int seq, llama_pos from) {
   std::unique_lock<std::mutex> lock(mu_);
   finished_.wait(lock, [this] { return !decoding_; });
-  llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, from, -1);
+  return llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, from, -1);
 }
 
 BatchedContext::Counters BatchedContext::counters() const {

@@ -50,8 +50,9 @@ class BatchedContext {
   int Decode(int seq, const std::vector<Token>& tokens, llama_pos pos0, const std::vector<bool>& keep_logits,
              std::vector<float>* rows);
 
-  // Removes positions [from, end) of `seq` from the cache (waits for a decode in flight).
-  void SeqRemove(int seq, llama_pos from);
+  // Removes positions [from, end) of `seq` from the cache (waits for a decode in flight);
+  // llama_memory_seq_rm's answer (false: the cache cannot drop a suffix).
+  bool SeqRemove(int seq, llama_pos from);
 
   int n_ctx_per_seq() const { return n_ctx_per_seq_; }
   int n_batch() const { return n_batch_; }

@@ -83,6 +83,20 @@ struct SegmentRequest {
   bool defer_lookahead = false;
 };
 
+// What speculative decoding did in one segment (engine/speculative.h); all zero without it.
+struct SpecStats {
+  int drafted = 0;   // tokens a drafter proposed
+  int accepted = 0;  // drafted tokens the target model kept (drew itself)
+  int batches = 0;   // verify batches (target decodes that carried at least one drafted token)
+  double acceptance() const { return drafted > 0 ? static_cast<double>(accepted) / drafted : 0.0; }
+  SpecStats& operator+=(const SpecStats& o) {
+    drafted += o.drafted;
+    accepted += o.accepted;
+    batches += o.batches;
+    return *this;
+  }
+};
+
 struct Segment {
   std::string text;           // generated text, cut after the stop if one fired
   std::vector<Token> tokens;  // tokens whose text is (at least partly) in `text`
@@ -97,6 +111,7 @@ struct Segment {
   // kStop by a word-boundary stop whose right boundary is not checked yet (defer_lookahead). The
   // token that completed it was not evaluated, like a token cut by a stop.
   bool lookahead_deferred = false;
+  SpecStats spec;  // speculative decoding (engine/speculative.h)
 };
 
 // Called with generated text as soon as it can no longer become part of a stop match, in complete

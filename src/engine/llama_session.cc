@@ -184,10 +184,13 @@ bool LlamaSession::TokenizeExact(const std::string& text, bool add_special,
 
 void LlamaSession::Truncate(size_t n_keep) {
   if (n_keep == tokens_.size()) return;
-  if (shared_ != nullptr) {
-    shared_->SeqRemove(seq_, static_cast<llama_pos>(n_keep));
-  } else {
-    llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, static_cast<llama_pos>(n_keep), -1);
+  const bool removed = shared_ != nullptr
+                           ? shared_->SeqRemove(seq_, static_cast<llama_pos>(n_keep))
+                           : llama_memory_seq_rm(llama_get_memory(ctx_.get()), 0, static_cast<llama_pos>(n_keep), -1);
+  if (!removed) {
+    // Recurrent caches cannot drop a suffix: the bookkeeping would no longer match the cache.
+    throw Error("cannot roll back the KV cache of '" + model_->name() + "' to " + std::to_string(n_keep) +
+                " tokens (llama_memory_seq_rm refused)");
   }
   tokens_.resize(n_keep);
   offsets_.resize(n_keep);

@@ -37,6 +37,11 @@ class LlamaSession : public Session {
   llama_context* raw_context() const { return ctx_.get(); }
 
  private:
+  // Speculative decoding (speculative.h) drives a session's cache and sampler below Generate:
+  // verify batches with all logits through Decode/LogitsRow/DrawToken, rollback through Truncate.
+  friend class SpeculativeSession;
+  friend class ModelDrafter;
+
   struct SyncStats {
     int reused = 0;
     int prefilled = 0;

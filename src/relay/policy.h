@@ -30,6 +30,7 @@ struct SegmentRecord {
   // off by the budget, spec-thinking's recap prompt). tokens == 0; `writer` is the model that
   // reads it next.
   bool inserted = false;
+  SpecStats spec;  // speculative decoding in this segment (+spec policies)
 };
 
 struct RunStats {
@@ -53,6 +54,7 @@ struct RunStats {
   int discarded_tokens = 0;
   // Selected cues that did not switch (RelayOptions::explore): the large model wrote on.
   int explored_cues = 0;
+  SpecStats spec;  // speculative decoding, all segments (+spec policies)
 };
 
 struct PolicyResult {

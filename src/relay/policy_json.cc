@@ -16,6 +16,10 @@ nlohmann::ordered_json RunStatsToJson(const RunStats& s) {
   j["deferred_lookaheads"] = s.deferred_lookaheads;
   j["prompt_prefill_ms"] = s.prompt_prefill_ms;
   j["discarded_tokens"] = s.discarded_tokens;
+  j["spec_drafted"] = s.spec.drafted;
+  j["spec_accepted"] = s.spec.accepted;
+  j["spec_acceptance"] = s.spec.acceptance();
+  j["spec_batches"] = s.spec.batches;
   return j;
 }
 
@@ -32,6 +36,10 @@ nlohmann::ordered_json SegmentsToJson(const std::vector<SegmentRecord>& segments
     j["prefill_ms"] = s.prefill_ms;
     j["decode_ms"] = s.decode_ms;
     if (s.inserted) j["inserted"] = true;
+    if (s.spec.batches > 0) {
+      j["spec"] = {{"drafted", s.spec.drafted}, {"accepted", s.spec.accepted},
+                   {"acceptance", s.spec.acceptance()}, {"batches", s.spec.batches}};
+    }
     out.push_back(std::move(j));
   }
   return out;

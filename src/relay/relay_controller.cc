@@ -195,7 +195,7 @@ PolicyResult RelayController::Run(const std::string& prompt, const Sampling& sam
     heal.clear();
     const TextCallback stream = state == State::kSmallAfterDeferredCue
                                     ? prefill_ahead.TurnAfterDeferredCue(rec.NextSampling())
-                                    : prefill_ahead.Turn(writer, true);
+                                    : prefill_ahead.Turn(writer, !(large_mode && options_.small_drafts));
     const Segment seg = GenerateWithin(large_mode ? large_ : small_, rec, request, stream);
     if (state == State::kSmallAfterDeferredCue && prefill_ahead.CueInsideWord()) {
       // What the small model wrote is dropped (never streamed) and the large model continues its

@@ -39,6 +39,10 @@ struct RelayOptions {
   // draw is a hash of the request's seed and the position: deterministic for a seed.
   bool score_read_along = false;
   double explore = 0;
+  // The small session drafts for the large one (a +spec policy, engine/speculative.h), which keeps
+  // it in step with the transcript: prefill ahead does not follow it during the large model's
+  // turns (the two would take turns on one session).
+  bool small_drafts = false;
 };
 
 // Whether the cue that ends `generated_size` bytes of output is explored (does not switch).

@@ -99,6 +99,8 @@ void RunRecorder::Add(Writer writer, bool answer, const Segment& segment, std::s
     last.prefill_tokens += segment.n_prefilled;
     last.prefill_ms += segment.prefill_ms;
     last.decode_ms += segment.decode_ms;
+    last.spec += segment.spec;
+    stats.spec += segment.spec;
     return;
   }
   SegmentRecord record;
@@ -108,6 +110,8 @@ void RunRecorder::Add(Writer writer, bool answer, const Segment& segment, std::s
   record.tokens = tokens;
   record.ended_by = ended_by;
   record.prefill_tokens = segment.n_prefilled;
+  record.spec = segment.spec;
+  stats.spec += segment.spec;
   record.prefill_ms = segment.prefill_ms;
   record.decode_ms = segment.decode_ms;
   segments.push_back(std::move(record));
