@@ -99,13 +99,14 @@ int RunServe(ServeFlags flags) {
   const std::unique_ptr<OnlineStats> online =
       OpenOnlineStats(flags.online, flags.pair, profiles[""], measured, /*all_must_read=*/false);
 
+  // The models outlive the server, whose slots hold their sessions.
+  std::unique_ptr<Model> large, small;
   Server server(flags.server);
   server.Bind();
   std::thread http([&server] { server.Run(); });
   std::fprintf(stderr, "relaygen serve: listening on http://%s:%d (loading models)\n", flags.server.host.c_str(),
                server.port());
 
-  std::unique_ptr<Model> large, small;
   try {
     LlamaOptions engine = flags.engine;
     engine.n_parallel = flags.slots;  // one sequence per slot in each model's shared context

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "run_command.h"
@@ -278,6 +279,8 @@ TEST_F(ServeTest, SixteenClientsGetWhatEachRequestGetsAlone) {
   std::vector<json> alone;
   for (const std::string& p : problems) alone.push_back(PostJson(*client, "/v1/chat/completions", ChatBody(p, 120)));
   std::atomic<int> failures{0}, mismatches{0}, inconsistent{0};
+  std::mutex first_failure_mu;
+  std::string first_failure;  // guarded by first_failure_mu
   std::vector<std::thread> clients;
   for (int c = 0; c < 16; ++c) {
     clients.emplace_back([&, c] {
@@ -286,7 +289,10 @@ TEST_F(ServeTest, SixteenClientsGetWhatEachRequestGetsAlone) {
         const size_t k = static_cast<size_t>(c + i) % problems.size();
         auto r = own->Post("/v1/chat/completions", ChatBody(problems[k], 120).dump(), "application/json");
         if (!r || r->status != 200) {
-          ++failures;
+          if (failures.fetch_add(1) == 0) {
+            std::lock_guard<std::mutex> lock(first_failure_mu);
+            first_failure = r ? "HTTP " + std::to_string(r->status) + ": " + r->body : httplib::to_string(r.error());
+          }
           continue;
         }
         const json reply = json::parse(r->body);
@@ -301,7 +307,7 @@ TEST_F(ServeTest, SixteenClientsGetWhatEachRequestGetsAlone) {
     });
   }
   for (std::thread& t : clients) t.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(failures.load(), 0) << "first failure: " << first_failure;
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_EQ(inconsistent.load(), 0);
 }
@@ -406,11 +412,6 @@ TEST(ServeLimits, AMissingModelIsAClearError) {
   ExpectError(r, "cannot open model file '/nonexistent/model.gguf'");
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // relaygen serve over two llama-servers (--large-url/--small-url): the client gets what the
 // embedded relay writes.
@@ -429,11 +430,6 @@ TEST(ServeRemote, OverTwoLlamaServersAnswersWhatTheEmbeddedRelayWrites) {
   EXPECT_GT(reply["usage"]["relaygen"]["switches"].get<int>(), 0);
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // --online-stats on the server: every relay request adds one durable line of cue statistics.
 TEST(ServeOnline, RelayRequestsAppendOnlineStatistics) {

@@ -95,6 +95,9 @@ class SpeculativeSession : public Session {
   Segment Generate(const std::string& transcript, const SegmentRequest& request,
                    const TextCallback& on_text = {}) override;
   PrefillResult Prefill(const std::string& text) override { return target_->Prefill(text); }
+  ScoredPrefillResult PrefillScored(const std::string& text, size_t score_from) override {
+    return target_->PrefillScored(text, score_from);
+  }
   LookaheadResult ContinuesWord(const std::string& transcript, const Sampling& sampling) override {
     return target_->ContinuesWord(transcript, sampling);
   }

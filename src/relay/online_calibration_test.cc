@@ -97,12 +97,18 @@ TEST_F(OnlineCalibrationTest, ReadAlongStatisticsEqualOfflineCalibrationOnTheSam
 
   int compared = 0;
   for (const char* rule : {"mean", "min"}) {
+    // The same tokens are scored in batches of other sizes online (read-along pieces of a few
+    // words) than offline (a whole trace): llama.cpp's F16 matrix products round differently for
+    // one token and for many (a vector dot against a blocked GEMM), and margins of the same token
+    // then differ by up to ~4e-3, per-cue means by up to ~2e-4 (measured on the llama.cpp build
+    // without AMX, scripts/setup.sh). Hence kTolerance; the counts must match exactly.
+    constexpr double kTolerance = 5e-4;
     CalibrationOptions o;
     o.rule = SelectionRule::Parse(rule);
     const CueProfile want = ComputeCueProfile(offline, o);
     const CueProfile got = ProfileFromTally(tally, o.rule, 1);
     EXPECT_EQ(want.global_tokens, got.global_tokens);
-    EXPECT_NEAR(want.global_mean, got.global_mean, 1e-4);
+    EXPECT_NEAR(want.global_mean, got.global_mean, kTolerance);
     ASSERT_EQ(want.cues.size(), got.cues.size());
     for (size_t i = 0; i < want.cues.size(); ++i) {
       const CueStat& a = want.cues[i];
@@ -110,8 +116,8 @@ TEST_F(OnlineCalibrationTest, ReadAlongStatisticsEqualOfflineCalibrationOnTheSam
       EXPECT_EQ(a.occurrences, b.occurrences) << rule << " " << a.cue;
       EXPECT_EQ(a.tokens, b.tokens) << rule << " " << a.cue;
       EXPECT_EQ(a.regions, b.regions) << rule << " " << a.cue;
-      EXPECT_NEAR(a.mean, b.mean, 1e-4) << rule << " " << a.cue;
-      EXPECT_NEAR(a.se, b.se, 1e-4) << rule << " " << a.cue;
+      EXPECT_NEAR(a.mean, b.mean, kTolerance) << rule << " " << a.cue;
+      EXPECT_NEAR(a.se, b.se, kTolerance) << rule << " " << a.cue;
       if (std::abs(a.mean - (want.global_mean + a.se)) > 1e-3) {
         EXPECT_EQ(a.selected, b.selected) << a.cue;
       }

@@ -108,11 +108,6 @@ TEST(OutputStream, APartialTagAtTheEndIsSentOnFinish) {
   EXPECT_EQ(Feed(start, {"<thi"}).reasoning, "<thi");
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // Found by output_stream_fuzz: text held back as a possible `<think>` skipped the stop check.
 TEST(OutputStream, AStopInTextHeldAsAPossibleThinkTagStillCuts) {
@@ -125,11 +120,6 @@ TEST(OutputStream, AStopInTextHeldAsAPossibleThinkTagStillCuts) {
   EXPECT_TRUE(stream.stopped());
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // Found by output_stream_fuzz: a stop that begins where `</think>` begins.
 TEST(OutputStream, AStopAtThinkEndWinsOverTheTag) {
@@ -141,11 +131,6 @@ TEST(OutputStream, AStopAtThinkEndWinsOverTheTag) {
   EXPECT_EQ(stream.content(), "");
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // Found by output_stream_fuzz: a stop inside the leading blanks and `<think>` still cuts there.
 TEST(OutputStream, AStopInTheLeadingThinkTagCuts) {
@@ -157,11 +142,6 @@ TEST(OutputStream, AStopInTheLeadingThinkTagCuts) {
   EXPECT_TRUE(stream.stopped());
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // Found by output_stream_fuzz: a stop that begins inside `</think>` cuts there.
 TEST(OutputStream, AStopInsideThinkEndCutsThere) {
@@ -175,11 +155,6 @@ TEST(OutputStream, AStopInsideThinkEndCutsThere) {
   EXPECT_TRUE(stream.stopped());
 }
 
-}  // namespace
-}  // namespace relaygen
-
-namespace relaygen {
-namespace {
 
 // Found by output_stream_fuzz: a longer stop that began earlier may still complete.
 TEST(OutputStream, AnEarlierStopThatMayStillCompleteIsWaitedFor) {

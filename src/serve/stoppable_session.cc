@@ -29,6 +29,11 @@ PrefillResult StoppableSession::Prefill(const std::string& text) {
   return inner_->Prefill(text);
 }
 
+ScoredPrefillResult StoppableSession::PrefillScored(const std::string& text, size_t score_from) {
+  if (stopped()) return {};
+  return inner_->PrefillScored(text, score_from);
+}
+
 LookaheadResult StoppableSession::ContinuesWord(const std::string& transcript, const Sampling& sampling) {
   if (stopped()) return {};
   return inner_->ContinuesWord(transcript, sampling);

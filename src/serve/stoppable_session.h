@@ -20,6 +20,7 @@ class StoppableSession : public Session {
   Segment Generate(const std::string& transcript, const SegmentRequest& request,
                    const TextCallback& on_text) override;
   PrefillResult Prefill(const std::string& text) override;
+  ScoredPrefillResult PrefillScored(const std::string& text, size_t score_from) override;
   LookaheadResult ContinuesWord(const std::string& transcript, const Sampling& sampling) override;
   ScoreResult Score(const std::string& context, const std::string& continuation) override;
   int CountTokens(const std::string& text) const override { return inner_->CountTokens(text); }
