@@ -90,7 +90,9 @@ std::pair<std::string, std::string> SplitReasoning(std::string text) {
 
 class ServeTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = StartServe({"--slots", "4"}).release(); }
+  // A line longer than the clients of SixteenClients... can make: that test is about what they
+  // get, the line's limit has its own test (ServeLimits).
+  static void SetUpTestSuite() { server_ = StartServe({"--slots", "4", "--queue", "64"}).release(); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
