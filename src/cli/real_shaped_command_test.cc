@@ -3,6 +3,7 @@
 // the real 151,936-entry vocabulary and the family's real chat template. Random weights: the
 // checks are that each command runs and writes well-formed output, not what the models say.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -31,8 +32,9 @@ class RealShapedCommand : public ::testing::TestWithParam<std::string> {
   }
 };
 
-// Every command with -nr: on the development machine llama.cpp's AMX kernels fault on Q8_0/Q4_K
-// matrices of these widths (docs/real-models.md).
+// Every command with -nr: llama.cpp's AMX kernels fault on Q8_0/Q4_K matrices of these widths on
+// the development machine (docs/real-models.md). scripts/setup.sh now builds llama.cpp without
+// AMX; -nr keeps the tests passing on a llama.cpp built with it (LLAMA_CPP_DIR).
 std::vector<std::string> Command(std::vector<std::string> args) {
   args.insert(args.begin(), RelaygenBinary());
   args.push_back("-nr");
@@ -156,6 +158,29 @@ TEST_P(RealShapedCommand, RelayOverLlamaServers) {
 
 std::string FamilyName(const ::testing::TestParamInfo<std::string>& param) {
   return param.param == "qwen3" ? "Qwen3" : "R1Distill";
+}
+
+// relaygen serve on the pair: the chat prompt comes from the family's template, and a forced
+// </think> (an added token) splits the answer from the reasoning.
+TEST_P(RealShapedCommand, ServeSplitsReasoningAtTheForcedThinkEnd) {
+  const int port = FreePort();
+  ServerProcess server(Command({"serve", "--port", std::to_string(port), "--slots", "2", "--large",
+                                RealShapedModelPath(GetParam(), "large-thinks-no-more"), "--small", Small()}),
+                       port, 120);
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(std::chrono::seconds(120));
+  const nlohmann::json body = {{"messages", {{{"role", "user"}, {"content", kPrompt}}}},
+                               {"max_tokens", 12},
+                               {"temperature", 0}};
+  auto r = client.Post("/v1/chat/completions", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const nlohmann::json reply = nlohmann::json::parse(r->body);
+  const nlohmann::json& message = reply["choices"][0]["message"];
+  EXPECT_EQ(message["content"].get<std::string>().find("</think>"), std::string::npos) << message;
+  EXPECT_FALSE(message["content"].get<std::string>().empty()) << message;
+  EXPECT_GT(reply["usage"]["relaygen"]["small_tokens"].get<int>(), 0) << reply["usage"];
+  EXPECT_GT(reply["usage"]["prompt_tokens"].get<int>(), 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, RealShapedCommand, ::testing::Values("qwen3", "r1-distill"), FamilyName);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "engine/llama_engine.h"
@@ -37,6 +38,12 @@ std::unique_ptr<LlamaModel> OpenShared(int n_parallel) {
   return LlamaModel::Open(BundledModelFile("testbed-large.gguf"), options);
 }
 
+// llama.cpp's matrix products round differently for a batch of one token and of several (a vector
+// dot against a blocked GEMM), so a sequence's logits in a shared batch differ from its logits
+// alone by up to ~1e-2 (docs/serving.md). Greedy decoding can then take the other branch where
+// the top two tokens are that close: a divergence is allowed only at such a numerical tie.
+constexpr float kTieMargin = 0.05f;
+
 TEST(BatchedContext, ConcurrentSessionsWriteWhatEachWritesAloneInSharedBatches) {
   auto model = OpenShared(4);
   ASSERT_NE(model->batched_context(), nullptr);
@@ -44,23 +51,36 @@ TEST(BatchedContext, ConcurrentSessionsWriteWhatEachWritesAloneInSharedBatches) 
   std::vector<std::unique_ptr<Session>> sessions;
   for (int i = 0; i < 4; ++i) sessions.push_back(model->NewSession());
 
-  std::vector<std::string> alone;
-  for (int i = 0; i < 4; ++i) alone.push_back(sessions[i]->Generate(prompts[i], Greedy(80)).text);
+  SegmentRequest request = Greedy(80);
+  request.want_margins = true;
+  std::vector<Segment> alone;
+  for (int i = 0; i < 4; ++i) alone.push_back(sessions[i]->Generate(prompts[i], request));
   const BatchedContext::Counters before = model->batched_context()->counters();
 
   // Fresh sessions (the old ones' caches hold the answers), all generating at once.
   sessions.clear();
   for (int i = 0; i < 4; ++i) sessions.push_back(model->NewSession());
-  std::vector<std::string> together(4);
+  std::vector<Segment> together(4);
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] { together[i] = sessions[i]->Generate(prompts[i], Greedy(80)).text; });
+    threads.emplace_back([&, i] { together[i] = sessions[i]->Generate(prompts[i], request); });
   }
   for (std::thread& t : threads) t.join();
+  int identical = 0;
   for (int i = 0; i < 4; ++i) {
-    EXPECT_FALSE(alone[i].empty());
-    EXPECT_EQ(together[i], alone[i]) << "session " << i;
+    EXPECT_FALSE(alone[i].text.empty());
+    if (together[i].tokens == alone[i].tokens) {
+      ++identical;
+      continue;
+    }
+    size_t k = 0;
+    while (k < alone[i].tokens.size() && k < together[i].tokens.size() && alone[i].tokens[k] == together[i].tokens[k]) ++k;
+    ASSERT_LT(k, alone[i].margins.size()) << "session " << i << ": one output is a prefix of the other";
+    EXPECT_LT(alone[i].margins[k], kTieMargin) << "session " << i << " diverged at token " << k
+                                               << " where the top two were not tied";
+    std::printf("session %d: a numerical tie at token %zu (top-2 margin %.4f)\n", i, k, alone[i].margins[k]);
   }
+  EXPECT_GE(identical, 2) << "most sessions must write exactly what they write alone";
   const BatchedContext::Counters after = model->batched_context()->counters();
   const double per_decode = static_cast<double>(after.sequences - before.sequences) / (after.decodes - before.decodes);
   EXPECT_GT(per_decode, 2.0) << "decodes were not shared: " << per_decode << " sequences per decode";
