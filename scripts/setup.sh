@@ -21,8 +21,10 @@ set -euo pipefail
 
 LLAMA_RELEASE=v0.4.0
 # Bumped whenever the way llama.cpp is built changes, so a cached build of an older recipe is not
-# reused. 2: no AMX (below).
-LLAMA_RECIPE=2
+# reused. 2 built without AMX; 3 builds natively again (AMX included): relaygen itself keeps
+# quantized weights away from AMX where a VM lists it but faults (src/engine/amx_guard.h), and F16
+# weights keep AMX's faster kernels.
+LLAMA_RECIPE=3
 NPM_PACKAGE=node-llama-cpp@3.21.1
 CACHE=${RELAYGEN_CACHE:-$HOME/.cache/relaygen}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,11 +76,6 @@ llama_source() {
   echo "$src"
 }
 
-# -march=native turns on AMX where the CPU lists it, but some virtual machines list AMX without
-# letting a process use its tile registers: ggml's AMX kernels then die with SIGILL on the first
-# Q8_0/Q4 matrix product (seen on a Firecracker VM whose Xeon lists amx_tile). Explicit -mno-*
-# flags win over -march=native whatever their order, so everything else stays native.
-NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
 
 # Builds a llama.cpp source tree into $2 (install prefix) unless already there.
 build_llama() {
@@ -95,7 +92,6 @@ build_llama() {
   fi
   cmake -S "$src" -B "$build" "${gen[@]}" "${backend[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
-    -DCMAKE_C_FLAGS="$NO_AMX" -DCMAKE_CXX_FLAGS="$NO_AMX" \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
     -DLLAMA_BUILD_APP=OFF -DCMAKE_BUILD_RPATH="$build/bin" >"$build.log" 2>&1 \
     || die "llama.cpp configure failed: see $build.log"

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/amx_guard.h"
 #include "engine/batched_context.h"
 #include "engine/kv_cache_type.h"
 #include "engine/llama_session.h"
@@ -93,7 +94,7 @@ std::unique_ptr<LlamaModel> LlamaModel::Open(const std::string& path, const Llam
   }
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = options.n_gpu_layers;
-  params.use_extra_bufts = options.repack;
+  params.use_extra_bufts = options.repack && ExtraBufferTypesAreSafe(path);
   // This llama.cpp spells --mlock/--no-mmap as one load mode (its --load-mode).
   if (options.use_mlock) {
     params.load_mode = options.use_mmap ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MLOCK;

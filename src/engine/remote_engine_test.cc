@@ -84,7 +84,7 @@ TEST_F(RemoteEngineTest, SegmentsEqualTheEmbeddedEngine) {
     ASSERT_EQ(x.margins.size(), y.margins.size());
     // llama-server and the embedded engine evaluate the prompt in batches of different sizes, and
     // llama.cpp's F16 matrix products round differently for different batch shapes: margins
-    // differ by up to ~4e-3 on the llama.cpp build without AMX (scripts/setup.sh).
+    // differ by up to ~4e-3 where F16 products do not go through AMX (docs/real-models.md).
     for (size_t k = 0; k < x.margins.size(); ++k) EXPECT_NEAR(x.margins[k], y.margins[k], 1e-2) << k;
   }
   EXPECT_EQ(remote->NewSession()->Generate(Prompt(), requests[4]).stop_reason, StopReason::kEndOfGeneration);

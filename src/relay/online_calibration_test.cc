@@ -100,8 +100,8 @@ TEST_F(OnlineCalibrationTest, ReadAlongStatisticsEqualOfflineCalibrationOnTheSam
     // The same tokens are scored in batches of other sizes online (read-along pieces of a few
     // words) than offline (a whole trace): llama.cpp's F16 matrix products round differently for
     // one token and for many (a vector dot against a blocked GEMM), and margins of the same token
-    // then differ by up to ~4e-3, per-cue means by up to ~2e-4 (measured on the llama.cpp build
-    // without AMX, scripts/setup.sh). Hence kTolerance; the counts must match exactly.
+    // then differ by up to ~4e-3, per-cue means by up to ~2e-4 (measured where F16 products do not
+    // go through AMX, docs/real-models.md). Hence kTolerance; the counts must match exactly.
     constexpr double kTolerance = 5e-4;
     CalibrationOptions o;
     o.rule = SelectionRule::Parse(rule);
