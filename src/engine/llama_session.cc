@@ -69,10 +69,6 @@ float TopTwoMargin(const float* logits, int n_vocab, Token token, float* p_token
   return static_cast<float>(p1 - p2);
 }
 
-namespace {
-
-}  // namespace
-
 LlamaSession::LlamaSession(LlamaModel* model)
     : model_(model),
       vocab_(llama_model_get_vocab(model->raw())),
