@@ -90,8 +90,10 @@ std::string RealShapedModelPath(const std::string& family, const std::string& ro
     if (role != "large") args.insert(args.end(), {"--force-token", "</think>"});
     // R1-Distill-Qwen-32B pads its vocabulary to 152,064 rows, the 1.5B to 151,936.
     if (!qwen3) args.insert(args.end(), {"--n-vocab", "152064"});
-  } else if (role == "small") {
+  } else if (role == "small" || role == "small-writes-a-lead-byte") {
     args.insert(args.end(), small.begin(), small.end());
+    // "ä" is byte 0xE4 in the byte-level alphabet: the first byte of a 3-byte character (中).
+    if (role != "small") args.insert(args.end(), {"--force-token", "\u00e4"});
   } else {
     throw std::runtime_error("RealShapedModelPath: unknown role " + role);
   }

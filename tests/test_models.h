@@ -37,8 +37,9 @@ std::string LlamaToolPath(const std::string& tool);
 // (qwen3 architecture, Qwen3-0.6B's template) or "r1-distill" (qwen2 architecture with q/k/v
 // biases, DeepSeek-R1-Distill-Qwen-32B's template; its large model padded to 152,064 entries as
 // the 32B is, the small to 151,936 as the 1.5B). `role` is "large" (256 wide, Q4_K_M via
-// llama_model_quantize), "small" (128 wide, Q8_0) or "large-thinks-no-more" (the large model with
-// </think> forced as every next token).
+// llama_model_quantize), "small" (128 wide, Q8_0), "large-thinks-no-more" (the large model with
+// </think> forced as every next token) or "small-writes-a-lead-byte" (the small model with byte
+// 0xE4, a lone lead byte of a 3-byte UTF-8 character, forced as every next token).
 std::string RealShapedModelPath(const std::string& family, const std::string& role);
 
 // A chat template committed under testdata/templates/ (copied from llama.cpp's models/templates/).

@@ -30,6 +30,9 @@ void AddSamplingFlags(CLI::App* app, Sampling* sampling) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("--seed", sampling->seed, "Random seed (runs are reproducible for a seed)")
       ->capture_default_str();
+  app->add_flag("--ignore-eos", sampling->ignore_eos,
+                "Never draw an end-of-generation token: write until a stop or the budget (-n), as llama.cpp's "
+                "--ignore-eos (benchmarks and load tests of a fixed length)");
 }
 
 void AddEngineFlags(CLI::App* app, LlamaOptions* options) {

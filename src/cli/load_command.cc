@@ -31,7 +31,6 @@ struct LoadFlags {
   std::string clients = "1,2,4,8";
   int requests = 8;  // per client
   int max_tokens = 512;
-  bool ignore_eos = false;
   std::string dataset = "testbed";
   DatasetOptions data;
   Sampling sampling;
@@ -90,7 +89,7 @@ LevelResult RunLevel(const LoadFlags& flags, const std::vector<EvalProblem>& pro
                      {"top_p", flags.sampling.top_p},
                      {"top_k", flags.sampling.top_k},
                      {"seed", flags.sampling.seed + static_cast<uint64_t>(c * 1000 + i)}};
-        if (flags.ignore_eos) body["ignore_eos"] = true;
+        if (flags.sampling.ignore_eos) body["ignore_eos"] = true;
         const auto sent = std::chrono::steady_clock::now();
         auto r = client.Post("/v1/chat/completions", body.dump(), "application/json");
         const double latency = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
@@ -170,7 +169,6 @@ CommandMain SetupLoad(CLI::App* sub) {
   sub->add_option("--clients", flags->clients, "Client counts to run, one level after another")->capture_default_str();
   sub->add_option("--requests", flags->requests, "Requests per client and level")->capture_default_str();
   sub->add_option("-n,--max-tokens", flags->max_tokens, "max_tokens of every request")->capture_default_str();
-  sub->add_flag("--ignore-eos", flags->ignore_eos, "Ask for exactly max_tokens tokens (ignore_eos)");
   sub->add_option("--dataset", flags->dataset, "Where the prompts come from (dataset name or JSONL path)")
       ->capture_default_str();
   sub->add_option("--timeout", flags->timeout_s, "Seconds a request may take")->capture_default_str();

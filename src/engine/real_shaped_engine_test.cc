@@ -11,6 +11,7 @@
 
 #include "engine/http_client.h"
 #include "engine/llama_engine.h"
+#include "engine/remote_engine.h"
 #include "server_process.h"
 #include "test_models.h"
 #include "util/error.h"
@@ -106,6 +107,36 @@ TEST(RealShapedEngine, LargeModelsAreQ4KMediumOfTheirArchitecture) {
     EXPECT_EQ(std::string(arch), family == "qwen3" ? "qwen3" : "qwen2");
     // R1-Distill's 32B pads the shared vocabulary to 152,064 rows, its 1.5B to 151,936.
     EXPECT_EQ(llama_vocab_n_tokens(llama_model_get_vocab(large->raw())), family == "qwen3" ? 151936 : 152064);
+  }
+}
+
+// llama-server keeps back a drawn token that ends inside a UTF-8 character and never reports that
+// draw's probabilities (Qwen's byte tokens of CJK characters and emoji). A model whose every next
+// token is byte 0xE4, the lead byte of a 3-byte character, makes each draw one: scoring over the
+// server still gives every continuation token its own position's margin, equal to the embedded
+// engine's (calibrate --small-url; docs/real-models.md).
+TEST(RealShapedEngine, RemoteScoringSurvivesDrawsThatEndInsideAUtf8Character) {
+  const std::string path = RealShapedModelPath("qwen3", "small-writes-a-lead-byte");
+  const auto embedded = Open(path, true);
+  const std::string context = embedded->RenderChat({{"user", kQuestion}});
+  SegmentRequest one;
+  one.max_tokens = 1;
+  ASSERT_EQ(embedded->NewSession()->Generate(context, one, nullptr).text, "\xE4");  // the case under test
+
+  ServerProcess server(path, {"-nr"});
+  RemoteOptions ro;
+  ro.url = server.url();
+  const auto remote = RemoteModel::Connect(ro);
+  const std::string continuation = "So 17 * 23 = 391. 答案是 391 😀 Therefore, 391.";
+  const ScoreResult theirs = remote->NewSession()->Score(context, continuation);
+  const ScoreResult ours = embedded->NewSession()->Score(context, continuation);
+  ASSERT_EQ(theirs.tokens.size(), ours.tokens.size());
+  ASSERT_GT(ours.tokens.size(), 10u);
+  for (size_t i = 0; i < ours.tokens.size(); ++i) {
+    EXPECT_EQ(theirs.tokens[i].token, ours.tokens[i].token) << i;
+    EXPECT_EQ(theirs.tokens[i].piece, ours.tokens[i].piece) << i;
+    EXPECT_NEAR(theirs.tokens[i].margin, ours.tokens[i].margin, 1e-2) << i;
+    EXPECT_NEAR(theirs.tokens[i].p_token, ours.tokens[i].p_token, 1e-2) << i;
   }
 }
 

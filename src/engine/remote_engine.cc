@@ -110,6 +110,8 @@ class RemoteSession : public Session {
   // prefix back as text).
   bool HealFirstToken(const SegmentRequest& request, Candidate* chosen, float* margin);
   int Budget(int max_tokens) const;
+  // A token whose text is one ASCII letter: Score pins llama-server's draw to it.
+  Token AnchorToken();
 
   const RemoteModel* model_;
   const int slot_;
@@ -119,7 +121,18 @@ class RemoteSession : public Session {
   std::vector<Token> tokens_;
   std::vector<size_t> offsets_;
   std::string text_;
+  Token anchor_ = -1;  // AnchorToken's, once asked
 };
+
+// Large enough that no logit difference outweighs it, small enough for any JSON float parser.
+constexpr double kPinBias = 1e9;
+
+Token RemoteSession::AnchorToken() {
+  if (anchor_ >= 0) return anchor_;
+  const std::vector<Token> t = TokenizeOn(http_, model_->kind(), model_->options().model, "a", false, nullptr);
+  if (t.size() != 1) throw Error("server " + http_.url() + ": the text \"a\" is not one token of its vocabulary");
+  return anchor_ = t[0];
+}
 
 void RemoteSession::AppendRun(const std::vector<Token>& run, const std::string& text) {
   for (Token t : run) {
@@ -346,33 +359,27 @@ ScoreResult RemoteSession::Score(const std::string& context, const std::string& 
   if (model_->kind() == ServerKind::kLlama) {
     // llama-server reports no probabilities for prompt tokens: one request per continuation token,
     // each evaluating one new token thanks to the slot's cache.
+    //
+    // It also never reports them for a drawn token that ends inside a UTF-8 character: its
+    // process_token keeps such a token back, and the token that completes the character carries
+    // its own position's probabilities, not this one's. Qwen's byte-level vocabulary draws byte
+    // tokens of CJK characters and emoji often. So the draw is pinned to an ASCII token by a logit
+    // bias: the probabilities the server reports are the softmax of the raw logits
+    // (post_sampling_probs false), which no sampler, the bias included, touches.
+    const Token anchor = AnchorToken();
     for (size_t i = 0; i < cont.size(); ++i) {
       TokenScore score;
       score.token = cont[i];
       score.piece = pieces[i];
-      // llama-server reports a token's probabilities only once its text is sent, and it holds
-      // back a token that ends inside a UTF-8 character (a byte token of a CJK character or an
-      // emoji, common with Qwen's vocabulary). Then ask again for up to 4 tokens, the longest
-      // UTF-8 character: the first entry is still the distribution we want.
-      Json probs;
-      for (int n_predict : {1, 4}) {
-        CompletionRequest r = Request(Sampling{}, n_predict, 2);
-        WireCall call = WriteCompletion(model_->kind(), r);
-        call.body["stream"] = false;
-        call.body["response_fields"].push_back("completion_probabilities");
-        try {
-          probs = http_.Post(call.path, call.body).value("completion_probabilities", Json::array());
-        } catch (const Error&) {
-          // The retry's few tokens may be what the server then fails to parse as a chat message
-          // ("does not match the expected Content-only format"): the same dead end.
-          if (n_predict == 1) throw;
-        }
-        if (!probs.empty()) break;
-      }
+      CompletionRequest r = Request(Sampling{}, 1, 2);
+      WireCall call = WriteCompletion(model_->kind(), r);
+      call.body["stream"] = false;
+      call.body["response_fields"].push_back("completion_probabilities");
+      call.body["logit_bias"] = Json::array({Json::array({anchor, kPinBias})});
+      const Json probs = http_.Post(call.path, call.body).value("completion_probabilities", Json::array());
       if (probs.empty()) {
         throw Error("server " + http_.url() + " returned no probabilities (n_probs) for continuation token " +
-                    std::to_string(i) + ": llama-server withholds them while the predicted text ends inside a " +
-                    "UTF-8 character; score with the embedded model (--small) instead");
+                    std::to_string(i) + "; score with the embedded model (--small) instead");
       }
       std::vector<Candidate> top;
       for (const Json& c : probs[0].value("top_logprobs", Json::array())) {

@@ -1,12 +1,7 @@
 #include "eval/run_store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -23,8 +18,6 @@ const char* const kKnownFields[] = {
     "id", "dataset", "policy", "sample", "text", "extracted", "answer", "correct",
     "large_tokens", "small_tokens", "switches_l_to_s", "switches_s_to_l", "large_utilization",
     "wall_ms"};
-
-std::string ErrnoText() { return std::strerror(errno); }
 
 template <typename T>
 T Get(const json& object, const char* name, const std::string& where, T fallback, bool required) {
@@ -134,38 +127,16 @@ std::vector<RunRecord> ReadRunFile(const std::string& path, std::size_t* torn_by
 }
 
 RunWriter::RunWriter(const std::string& path, bool resume) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error("cannot open " + path + ": " + ErrnoText());
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd_);
-    throw Error(path + " is in use by another process (another eval is writing it)");
-  }
+  // Refused before opening: a refused run must leave the file exactly as it was (opening cuts a
+  // torn last line off).
   struct stat st;
-  if (::fstat(fd_, &st) != 0) {
-    ::close(fd_);
-    throw Error("cannot stat " + path + ": " + ErrnoText());
-  }
-  if (st.st_size > 0 && !resume) {
-    ::close(fd_);
+  if (!resume && ::stat(path.c_str(), &st) == 0 && st.st_size > 0) {
     throw Error(path + " already has results: pass --resume to continue it, or choose another --out");
   }
-  if (st.st_size == 0) return;
-  try {
-    std::string content = ReadAll(path);
-    existing_ = ParseRunLines(content, path, &torn_bytes_);
-    if (torn_bytes_ > 0 &&
-        ::ftruncate(fd_, static_cast<off_t>(content.size() - torn_bytes_)) != 0) {
-      throw Error("cannot truncate the torn last line of " + path + ": " + ErrnoText());
-    }
-  } catch (...) {
-    ::close(fd_);
-    throw;
-  }
+  lines_ = std::make_unique<DurableLineWriter>(path);
+  torn_bytes_ = lines_->torn_bytes();
+  existing_ = ReadRunFile(path);
   for (const auto& r : existing_) done_.insert(KeyOf(r));
-}
-
-RunWriter::~RunWriter() {
-  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 void RunWriter::Append(const RunRecord& record) {
@@ -174,21 +145,7 @@ void RunWriter::Append(const RunRecord& record) {
     throw Error(path_ + ": id " + record.id + " sample " + std::to_string(record.sample) +
                 " of " + record.dataset + "/" + record.policy + " is already recorded");
   }
-  // One write() per line: O_APPEND places it atomically at the end; a kill mid-write can only
-  // leave a prefix without its newline, which ReadRunFile recognises as torn.
-  std::string line = RunRecordToJson(record).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error("cannot write " + path_ + ": " + ErrnoText());
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd_) != 0) throw Error("cannot fsync " + path_ + ": " + ErrnoText());
+  lines_->Append(RunRecordToJson(record).dump(-1, ' ', false, json::error_handler_t::replace));
   done_.insert(key);
 }
 

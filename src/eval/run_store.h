@@ -9,11 +9,14 @@
 #define RELAYGEN_EVAL_RUN_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "util/durable_lines.h"
 
 namespace relaygen {
 
@@ -56,7 +59,6 @@ class RunWriter {
   // resume = true: reads the records already there, cuts a torn last line off the file, and
   // remembers their keys (Done / done()).
   RunWriter(const std::string& path, bool resume);
-  ~RunWriter();
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
 
@@ -72,7 +74,7 @@ class RunWriter {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<DurableLineWriter> lines_;  // holds the file's lock while the writer lives
   std::set<RunKey> done_;
   std::vector<RunRecord> existing_;
   std::size_t torn_bytes_ = 0;

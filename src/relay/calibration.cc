@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "relay/policy.h"
 #include "relay/run_recorder.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -16,7 +17,6 @@ namespace relaygen {
 namespace {
 
 const std::string kThinkStart = "<think>";
-const std::string kThinkEnd = "</think>";
 
 // Generated text can end inside a character (budget) or, from an untrained model, hold bytes
 // that are no UTF-8 at all. Traces must be valid text to be stored as JSON and scored, and both
@@ -208,7 +208,7 @@ std::vector<Trace> GenerateTraces(Model& large, const std::vector<CalibrationPro
 }
 
 std::string ReasoningOf(const std::string& text) {
-  const size_t end = text.find(kThinkEnd);
+  const size_t end = text.find(kThinkEndTag);
   return end == std::string::npos ? text : text.substr(0, end);
 }
 

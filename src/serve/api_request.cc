@@ -162,7 +162,7 @@ Sampling ParseSampling(const json& body, const Sampling& defaults) {
   if (body.contains("top_p") && !body["top_p"].is_null() && s.top_p <= 0.0f) Invalid("top_p", "'top_p' must be above 0");
   s.top_k = static_cast<int>(Integer(body, "top_k", -1, 1 << 20, defaults.top_k));
   if (s.top_k < 0) s.top_k = 0;  // vLLM spells "off" as -1
-  s.ignore_eos = Boolean(body, "ignore_eos", false);
+  s.ignore_eos = Boolean(body, "ignore_eos", defaults.ignore_eos);
   s.seed = static_cast<uint64_t>(Integer(body, "seed", std::numeric_limits<int64_t>::min(),
                                          std::numeric_limits<int64_t>::max(), static_cast<int64_t>(defaults.seed)));
   return s;
