@@ -36,6 +36,16 @@ TEST(ApiRequest, AChatRequestWithDefaults) {
   EXPECT_FLOAT_EQ(r.sampling.temperature, 0.6f);
   EXPECT_EQ(r.sampling.top_k, 20);
   EXPECT_FALSE(r.stream);
+  EXPECT_FALSE(r.sampling.ignore_eos);
+}
+
+// `relaygen serve --ignore-eos` makes it every request's default; a request can still say false.
+TEST(ApiRequest, IgnoreEosDefaultsToTheServersFlag) {
+  RequestDefaults d = Defaults();
+  d.sampling.ignore_eos = true;
+  EXPECT_TRUE(ParseApiRequest(R"({"messages":[{"role":"user","content":"hi"}]})", true, d).sampling.ignore_eos);
+  EXPECT_FALSE(ParseApiRequest(R"({"messages":[{"role":"user","content":"hi"}],"ignore_eos":false})", true, d)
+                   .sampling.ignore_eos);
 }
 
 TEST(ApiRequest, EveryFieldIsRead) {
