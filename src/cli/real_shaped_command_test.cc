@@ -156,6 +156,32 @@ TEST_P(RealShapedCommand, RelayOverLlamaServers) {
   EXPECT_EQ(j["stats"]["large_tokens"].get<int>() + j["stats"]["small_tokens"].get<int>(), 16) << j["stats"];
 }
 
+// Calibration's scoring over a llama-server of the small model gives the profile the embedded
+// scorer gives on the same traces. Random weights draw byte tokens that end inside a UTF-8
+// character within a few hundred tokens, whose probabilities llama-server never reports unless
+// the draw is pinned (docs/real-models.md, item 7).
+TEST_P(RealShapedCommand, CalibrateOverASmallModelServerEqualsEmbedded) {
+  const std::string problems = Scratch("server-problems.jsonl"), traces = Scratch("server-traces.jsonl");
+  std::ofstream(problems) << "{\"problem\": \"What is 2 + 3? 答案 😀\"}\n{\"problem\": \"What is 7 * 8?\"}\n";
+  auto calibrate = [&](const std::string& out, const std::vector<std::string>& small) {
+    std::vector<std::string> args = {"calibrate", "--problems", problems, "--samples", "1", "-n", "200", "--traces",
+                                     traces, "-o", out, "--min-occurrences", "1", "--large", Large()};
+    args.insert(args.end(), small.begin(), small.end());
+    const CommandOutput r = RunCommand(Command(args));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(ReadFile(out)) : nlohmann::json::object();
+  };
+  // The first run writes the traces (400 tokens of the large model), both score them.
+  const nlohmann::json embedded = calibrate(Scratch("cues-embedded.json"), {"--small", Small()});
+  ServerProcess server(Small(), {"-nr"});
+  const nlohmann::json remote = calibrate(Scratch("cues-server.json"), {"--small-url", server.url()});
+  ASSERT_TRUE(embedded.contains("global_tokens") && remote.contains("global_tokens")) << remote;
+  EXPECT_GT(embedded["global_tokens"].get<int>(), 300);
+  EXPECT_EQ(embedded["global_tokens"], remote["global_tokens"]);
+  EXPECT_NEAR(embedded["global_mean"].get<double>(), remote["global_mean"].get<double>(), 1e-3);
+  EXPECT_EQ(embedded["selected"], remote["selected"]);
+}
+
 std::string FamilyName(const ::testing::TestParamInfo<std::string>& param) {
   return param.param == "qwen3" ? "Qwen3" : "R1Distill";
 }
