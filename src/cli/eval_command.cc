@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -86,6 +87,7 @@ int RunEval(const EvalFlags& flags) {
     }
   }
   RunWriter writer(flags.out, flags.resume);
+  const std::string run_file = std::filesystem::weakly_canonical(flags.out).string();
   if (writer.torn_bytes() > 0) {
     std::fprintf(stderr, "[eval] removed a torn last line (%zu bytes) left by an interrupted run\n",
                  writer.torn_bytes());
@@ -141,7 +143,13 @@ int RunEval(const EvalFlags& flags) {
                         {"segments", result.segments.size()},
                         {"max_tokens", flags.max_tokens},
                         {"seed", sampling.seed}};
-        if (online) record.extra["online"] = RecordOnlineRun(*online, prompt, result, flags.policy);
+        if (online) {
+          // Keyed by the run file and sample: a sample made again after a kill between the
+          // statistics line and the run-file line is not counted twice.
+          const std::string request = run_file + "#" + problem.dataset + "/" + flags.policy + "/" + problem.id +
+                                      "/" + std::to_string(sample);
+          record.extra["online"] = RecordOnlineRun(*online, prompt, result, flags.policy, request);
+        }
       }
       record.extra["grader"] = flags.grader;  // `relaygen report` says which grader made a table
       writer.Append(record);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "run_command.h"
@@ -68,6 +69,31 @@ TEST(OnlineCommand, RefusesWhatItCannotMeasure) {
   args.insert(args.end(), {"--online-explore", "1.5"});
   ExpectError(RunCommand(args), "--online-explore");
   ExpectError(RunCommand({RelaygenBinary(), "relay", "-p", kProblem, "--online-explore", "0.1"}), "--online-stats");
+}
+
+// An evaluation killed after a sample's statistics line and before its run-file line makes that
+// sample again when it resumes: the statistics still count it once (its "request" key).
+TEST(OnlineCommand, AResumedEvalCountsEachSampleOnce) {
+  const std::string stats = Fresh("online_resume_stats.jsonl"), run = Fresh("online_resume_run.jsonl");
+  const std::vector<std::string> args = {RelaygenBinary(), "eval", "--dataset", "testbed", "--limit", "2", "--temp",
+                                         "0", "-t", "1", "--out", run, "--online-stats", stats};
+  const CommandOutput first = RunCommand(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_EQ(Lines(stats), 2);
+  const std::string before = ReadFile(stats);
+  // The kill: the second sample's run-file line is lost, its statistics line is not.
+  const std::string lines = ReadFile(run);
+  std::ofstream(run, std::ios::trunc) << lines.substr(0, lines.find('\n') + 1);
+  std::vector<std::string> resume = args;
+  resume.push_back("--resume");
+  const CommandOutput second = RunCommand(resume);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(Lines(run), 2);
+  EXPECT_EQ(Lines(stats), 2);
+  EXPECT_EQ(ReadFile(stats), before);
+  for (const std::string& line : {before.substr(0, before.find('\n'))}) {
+    EXPECT_NE(json::parse(line).value("request", "").find("#testbed/relay/"), std::string::npos) << line;
+  }
 }
 
 TEST(OnlineCommand, EvalBenchAndCalibrateFromOnlineWithDiff) {

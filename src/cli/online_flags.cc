@@ -55,8 +55,8 @@ std::unique_ptr<OnlineStats> OpenOnlineStats(const OnlineFlags& flags, const Pai
 }
 
 nlohmann::ordered_json RecordOnlineRun(OnlineStats& stats, const std::string& prompt, const PolicyResult& result,
-                                       const std::string& policy) {
-  const OnlineUpdate update = stats.Add(prompt, result, policy);
+                                       const std::string& policy, const std::string& request) {
+  const OnlineUpdate update = stats.Add(prompt, result, policy, request);
   for (const DriftAlarm& a : update.new_alarms) std::fprintf(stderr, "%s\n", DriftWarning(a).c_str());
   int regions = 0, explored = 0;
   for (const auto& [cue, c] : update.run.cues) {

@@ -40,8 +40,9 @@ std::unique_ptr<OnlineStats> OpenOnlineStats(const OnlineFlags& flags, const Pai
 
 // Adds a finished run to `stats`, prints any new drift alarm as one line on stderr, and returns
 // what the run's JSON stats record: {read_tokens, measured_tokens, regions, explored, drift: [...]}.
+// `request` as OnlineStats::Add takes it.
 nlohmann::ordered_json RecordOnlineRun(OnlineStats& stats, const std::string& prompt, const PolicyResult& result,
-                                       const std::string& policy);
+                                       const std::string& policy, const std::string& request = "");
 
 }  // namespace relaygen
 

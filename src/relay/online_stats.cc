@@ -14,8 +14,9 @@ CueMatch MatchOf(const std::string& name) {
   throw Error("unknown cue match '" + name + "' in the cue profile");
 }
 
-// The tally of every complete line of `path` (nothing when the file does not exist).
-OnlineTally ReadOne(const std::string& path, const std::string& match, bool* any) {
+// The tally of every complete line of `path` (nothing when the file does not exist), each request
+// counted once; `requests` collects their keys.
+OnlineTally ReadOne(const std::string& path, const std::string& match, bool* any, std::set<std::string>* requests) {
   OnlineTally total;
   total.match = match;
   int n = 0;
@@ -25,6 +26,8 @@ OnlineTally ReadOne(const std::string& path, const std::string& match, bool* any
     const std::string where = path + ":" + std::to_string(n);
     const nlohmann::json j = ParseJsonObjectLine(line, where);
     if (j.value("v", 0) != kVersion) throw Error(where + ": not an online-statistics line (version)");
+    const std::string request = j.value("request", "");
+    if (!request.empty() && !requests->insert(request).second) continue;
     const OnlineTally t = OnlineTallyFromJson(j, where);
     if (!*any) total.match = t.match;
     *any = true;
@@ -45,7 +48,8 @@ OnlineTally ReadOnlineStats(const std::vector<std::string>& paths) {
   bool any = false;
   for (const std::string& path : paths) {
     bool file_any = false;
-    const OnlineTally t = ReadOne(path, total.match, &file_any);
+    std::set<std::string> requests;  // a request's key is unique within its file
+    const OnlineTally t = ReadOne(path, total.match, &file_any, &requests);
     if (!file_any) continue;
     if (!any) total.match = t.match;
     any = true;
@@ -70,13 +74,14 @@ OnlineStats::OnlineStats(const std::string& path, const CueProfile& profile, dou
     throw Error("online statistics keep the mean and min rules only; the profile uses " + profile.rule);
   }
   bool any = false;
-  total_ = ReadOne(path, profile.match, &any);
+  total_ = ReadOne(path, profile.match, &any, &requests_);
   if (total_.match != profile.match) {
     throw Error(path + " holds statistics matched " + total_.match + ", the profile matches " + profile.match);
   }
 }
 
-OnlineUpdate OnlineStats::Add(const std::string& prompt, const PolicyResult& result, const std::string& policy) {
+OnlineUpdate OnlineStats::Add(const std::string& prompt, const PolicyResult& result, const std::string& policy,
+                              const std::string& request) {
   OnlineUpdate update;
   // The tally needs no lock: it reads only this run and immutable members.
   update.run = TallyTrace(ReadAlongOf(prompt.size(), result), match_, CandidateCues());
@@ -84,11 +89,16 @@ OnlineUpdate OnlineStats::Add(const std::string& prompt, const PolicyResult& res
   line["v"] = kVersion;
   line["policy"] = policy;
   line["explore"] = explore_;
+  if (!request.empty()) line["request"] = request;
   const nlohmann::ordered_json tally = OnlineTallyToJson(update.run);
   for (auto it = tally.begin(); it != tally.end(); ++it) line[it.key()] = it.value();
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
   std::lock_guard<std::mutex> lock(mu_);
+  if (!request.empty() && !requests_.insert(request).second) {
+    update.repeated = true;
+    return update;
+  }
   file_.Append(text);
   total_.Merge(update.run);
   if (total_.global.n > 0) {

@@ -3,8 +3,11 @@
 // tallied (online_tally.h), appended to the statistics file as one durable JSON line, and added
 // to the running total, which the drift alarm watches.
 //
-// File format: JSON lines {"v": 1, "policy", "explore", ...OnlineTallyToJson}, one per run; any
-// set of such files merges into one tally (ReadOnlineStats), whatever processes wrote them.
+// File format: JSON lines {"v": 1, "policy", "explore"[, "request"], ...OnlineTallyToJson}, one per
+// run; any set of such files merges into one tally (ReadOnlineStats), whatever processes wrote them.
+// "request" names a run that may be made again (an evaluation's sample, made again when a killed
+// evaluation resumes): a file holds at most one line per request, and a reader counts only the
+// first.
 #ifndef RELAYGEN_RELAY_ONLINE_STATS_H_
 #define RELAYGEN_RELAY_ONLINE_STATS_H_
 
@@ -30,6 +33,7 @@ struct OnlineUpdate {
   OnlineTally run;                      // this run's tally
   std::vector<DriftAlarm> alarms;       // selected cues drifting now (totals so far)
   std::vector<DriftAlarm> new_alarms;   // of those, the ones this collector had not reported yet
+  bool repeated = false;                // the request was counted already: nothing was added
 };
 
 class OnlineStats {
@@ -41,8 +45,10 @@ class OnlineStats {
   OnlineStats& operator=(const OnlineStats&) = delete;
 
   // Tallies a finished run of `policy` on `prompt`, appends its line (fsynced) and checks drift.
+  // A non-empty `request` that the file already counts adds nothing (OnlineUpdate::repeated).
   // Thread-safe.
-  OnlineUpdate Add(const std::string& prompt, const PolicyResult& result, const std::string& policy);
+  OnlineUpdate Add(const std::string& prompt, const PolicyResult& result, const std::string& policy,
+                   const std::string& request = "");
 
   OnlineTally Total() const;  // thread-safe
   const CueProfile& profile() const { return profile_; }
@@ -57,6 +63,7 @@ class OnlineStats {
   DurableLineWriter file_;
   OnlineTally total_;
   std::set<std::string> alarmed_;  // cues whose alarm was reported
+  std::set<std::string> requests_;  // "request" keys the file holds
 };
 
 }  // namespace relaygen

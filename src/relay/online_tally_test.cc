@@ -10,6 +10,7 @@
 #include "relay/calibration.h"
 #include "relay/calibration_report.h"
 #include "relay/online_stats.h"
+#include "util/durable_lines.h"
 #include "test_models.h"
 #include "util/error.h"
 
@@ -263,6 +264,34 @@ TEST(OnlineStatsTest, AppendsDurablyMergesFilesAndRaisesTheAlarmOnce) {
   EXPECT_EQ(OnlineTallyToJson(direct).dump(), OnlineTallyToJson(merged).dump());
   { std::ofstream(other, std::ios::app) << "{\"v\":1}\n"; }
   EXPECT_THROW(ReadOnlineStats({path, other}), Error);
+}
+
+// A request key counts once per file: the collector adds nothing for a key its file holds (also
+// after a restart), and a reader skips a repeated key; the same key in two files counts twice.
+TEST(OnlineStatsTest, ARequestKeyCountsOncePerFile) {
+  const std::string path = TestDataPath("online_stats_keys.jsonl");
+  const std::string other = TestDataPath("online_stats_keys_2.jsonl");
+  std::remove(path.c_str());
+  std::remove(other.c_str());
+  {
+    OnlineStats stats(path, MinProfile({"Thus,"}), 0.05);
+    EXPECT_FALSE(stats.Add("", ThusRun(1, 0.2f), "relay", "run#a").repeated);
+    EXPECT_TRUE(stats.Add("", ThusRun(1, 0.2f), "relay", "run#a").repeated);
+    EXPECT_FALSE(stats.Add("", ThusRun(1, 0.2f), "relay").repeated);  // no key: always counted
+    EXPECT_FALSE(stats.Add("", ThusRun(1, 0.2f), "relay").repeated);
+    EXPECT_EQ(stats.Total().requests, 3);
+  }
+  {
+    OnlineStats stats(path, MinProfile({"Thus,"}), 0.05);
+    EXPECT_TRUE(stats.Add("", ThusRun(1, 0.2f), "relay", "run#a").repeated);
+    EXPECT_EQ(stats.Total().requests, 3);
+  }
+  EXPECT_EQ(ReadOnlineStats({path}).requests, 3);
+  // A file written by hand (or by an older relaygen) with a repeated key.
+  const std::string first_line = ReadCompleteLines(path).front();
+  { std::ofstream(other) << first_line << "\n" << first_line << "\n"; }
+  EXPECT_EQ(ReadOnlineStats({other}).requests, 1);
+  EXPECT_EQ(ReadOnlineStats({path, other}).requests, 4);
 }
 
 TEST(OnlineTallyTest, DiffListsAddedAndDroppedCuesWithTheirNumbers) {
