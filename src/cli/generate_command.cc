@@ -75,6 +75,7 @@ int RunGenerate(const GenerateFlags& flags) {
   } else {
     std::printf("\n");
   }
+  std::fflush(stdout);  // the text before the timing line, also when both go to one pipe
   std::fprintf(stderr, "[generate] prompt %d tokens in %.1f ms | %d tokens in %.1f ms (%.1f tok/s) | stop: %s\n",
                seg.n_prefilled, seg.prefill_ms, n_gen, seg.decode_ms, tps, ToString(seg.stop_reason));
   if (seg.spec.batches > 0) {

@@ -62,6 +62,7 @@ int RunRelay(const RelayFlags& flags) {
   } else {
     std::printf("\n");
   }
+  std::fflush(stdout);  // the text before the stats line, also when both go to one pipe
   const RunStats& s = result.stats;
   std::fprintf(stderr,
                "[relay] %s | large %d + small %d tokens (large %.1f%%) | switches L->S %d, S->L %d | "
