@@ -10,8 +10,10 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
+#include "engine/amx_guard.h"
 #include "engine/llama_session.h"
 #include "test_models.h"
 #include "util/error.h"
@@ -28,9 +30,14 @@ SegmentRequest Greedy(int max_tokens) {
   return r;
 }
 
-// llama.cpp's examples/simple loop, verbatim in substance: tokenize, decode, greedy, repeat.
-std::vector<Token> ReferenceGreedy(const std::string& path, const std::string& prompt, int n) {
-  llama_model* model = llama_model_load_from_file(path.c_str(), llama_model_default_params());
+// llama.cpp's examples/simple loop, verbatim in substance: tokenize, decode, sample from the
+// context's row (llama_sampler_sample: a candidate array of the whole vocabulary), repeat. `chain`
+// adds the samplers, given the prompt's token count.
+std::vector<Token> ReferenceLoop(const std::string& path, const std::string& prompt, int n,
+                                 const std::function<void(llama_sampler*, size_t)>& chain) {
+  llama_model_params mp = llama_model_default_params();
+  mp.use_extra_bufts = ExtraBufferTypesAreSafe(path);  // as relaygen loads it (engine/amx_guard.h)
+  llama_model* model = llama_model_load_from_file(path.c_str(), mp);
   const llama_vocab* vocab = llama_model_get_vocab(model);
   std::vector<Token> tokens(prompt.size() + 8);
   tokens.resize(llama_tokenize(vocab, prompt.data(), prompt.size(), tokens.data(), tokens.size(), true, true));
@@ -39,7 +46,7 @@ std::vector<Token> ReferenceGreedy(const std::string& path, const std::string& p
   cp.n_batch = tokens.size();
   llama_context* ctx = llama_init_from_model(model, cp);
   llama_sampler* smpl = llama_sampler_chain_init(llama_sampler_chain_default_params());
-  llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+  chain(smpl, tokens.size());
   std::vector<Token> out;
   llama_batch batch = llama_batch_get_one(tokens.data(), tokens.size());
   Token next = 0;
@@ -56,6 +63,10 @@ std::vector<Token> ReferenceGreedy(const std::string& path, const std::string& p
   return out;
 }
 
+std::vector<Token> ReferenceGreedy(const std::string& path, const std::string& prompt, int n) {
+  return ReferenceLoop(path, prompt, n, [](llama_sampler* c, size_t) { llama_sampler_chain_add(c, llama_sampler_init_greedy()); });
+}
+
 TEST(LlamaEngine, GreedyMatchesLlamaCppReferenceLoopTokenForToken) {
   const std::string path = TestModelPath();
   auto model = LlamaModel::Open(path);
@@ -64,6 +75,30 @@ TEST(LlamaEngine, GreedyMatchesLlamaCppReferenceLoopTokenForToken) {
   ASSERT_FALSE(seg.tokens.empty());
   const std::vector<Token> reference = ReferenceGreedy(path, kPrompt, 64);
   EXPECT_EQ(seg.tokens, reference);
+}
+
+// Sampled decoding hands llama.cpp's chain only the top k candidates, found without copying the
+// row (logits_ops.h: TopK); the draws equal the chain's on a candidate array of the whole
+// vocabulary, token for token, on the testbed-sized vocabulary and on Qwen's 151,936 entries.
+TEST(LlamaEngine, SampledMatchesLlamaCppReferenceLoopTokenForToken) {
+  for (const std::string& path : {TestModelPath(), RealShapedModelPath("qwen3", "small")}) {
+    for (uint64_t seed : {1ull, 42ull, 7777ull}) {
+      auto model = LlamaModel::Open(path);
+      auto session = model->NewSession();
+      SegmentRequest r = Greedy(48);
+      r.sampling = {0.6f, 0.95f, 20, seed};
+      const Segment seg = session->Generate(kPrompt, r);
+      ASSERT_FALSE(seg.tokens.empty());
+      const std::vector<Token> reference = ReferenceLoop(path, kPrompt, 48, [seed](llama_sampler* c, size_t n_prompt) {
+        llama_sampler_chain_add(c, llama_sampler_init_top_k(20));
+        llama_sampler_chain_add(c, llama_sampler_init_top_p(0.95f, 1));
+        llama_sampler_chain_add(c, llama_sampler_init_temp(0.6f));
+        const uint64_t mixed = seed * 0x9E3779B97F4A7C15ull + n_prompt;  // LlamaSession::MakeSampler's seed
+        llama_sampler_chain_add(c, llama_sampler_init_dist(static_cast<uint32_t>(mixed ^ (mixed >> 32))));
+      });
+      EXPECT_EQ(seg.tokens, reference) << path << " seed " << seed;
+    }
+  }
 }
 
 TEST(LlamaEngine, GreedyMatchesLlamaSimpleBinaryText) {

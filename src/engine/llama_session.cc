@@ -390,16 +390,26 @@ float* LlamaSession::LogitsRow(int32_t i) {
   return rows_.data() + row * n_vocab;
 }
 
-Token LlamaSession::DrawToken(llama_sampler* sampler, const float* logits, bool greedy) {
+Token LlamaSession::DrawToken(llama_sampler* sampler, const float* logits, const Sampling& sampling) {
   const int n_vocab = llama_vocab_n_tokens(vocab_);
   Token token = 0;
-  if (greedy) {
+  if (sampling.temperature <= 0) {
     token = ArgmaxFirst(logits, n_vocab);  // the first maximum, as llama.cpp's greedy sampler
   } else {
-    // What llama_sampler_sample does with a context's row, on any row.
-    candidates_.resize(n_vocab);
-    for (Token t = 0; t < n_vocab; ++t) candidates_[t] = {t, logits[t], 0.0f};
-    llama_token_data_array array = {candidates_.data(), candidates_.size(), -1, false};
+    // What llama_sampler_sample does with a context's row, on any row. A chain that starts with
+    // top-k (MakeSampler) keeps the k best sorted by value: giving it just those, sorted, leaves
+    // every later step the same input (with distinct values; llama.cpp orders ties arbitrarily).
+    bool sorted = false;
+    if (sampling.top_k > 0 && sampling.top_k < n_vocab) {
+      TopK(logits, n_vocab, sampling.top_k, &top_k_);
+      candidates_.resize(top_k_.size());
+      for (size_t j = 0; j < top_k_.size(); ++j) candidates_[j] = {top_k_[j], logits[top_k_[j]], 0.0f};
+      sorted = true;
+    } else {
+      candidates_.resize(n_vocab);
+      for (Token t = 0; t < n_vocab; ++t) candidates_[t] = {t, logits[t], 0.0f};
+    }
+    llama_token_data_array array = {candidates_.data(), candidates_.size(), -1, sorted};
     llama_sampler_apply(sampler, &array);
     if (array.selected < 0 || array.selected >= static_cast<int64_t>(array.size)) {
       throw Error("internal: the sampler selected no token");
@@ -475,7 +485,7 @@ Segment LlamaSession::Generate(const std::string& transcript, const SegmentReque
       for (Token t : TokensStartingWith(request.first_token_prefix)) kept[t] = logits[t];
       std::copy(kept.begin(), kept.end(), logits);
     }
-    one[0] = DrawToken(sampler.get(), logits, request.sampling.temperature <= 0);
+    one[0] = DrawToken(sampler.get(), logits, request.sampling);
     if (llama_vocab_is_eog(vocab_, one[0])) {
       builder.EndOfGeneration();
       break;

@@ -82,10 +82,12 @@ class LlamaSession : public Session {
   // The logits row of the i-th token that kept logits in the last Decode (-1: the last such
   // token). Every read of logits goes through here, so where rows live is decided in one place.
   float* LogitsRow(int32_t i);
-  // Draws a token from `logits` (a row of n_vocab, which samplers may reorder a copy of) with
-  // `sampler`, and tells the sampler it was accepted. Greedy (`greedy`) is a plain argmax over
-  // the row, with no copy: over a 151k vocabulary a candidate array per token costs ~0.25 ms.
-  Token DrawToken(llama_sampler* sampler, const float* logits, bool greedy);
+  // Draws a token from `logits` (a row of n_vocab) with `sampler`, made by MakeSampler(sampling),
+  // and tells the sampler it was accepted. Neither path copies the row: greedy is a plain argmax,
+  // and a chain that starts with top-k gets only the k best candidates, sorted (TopK), which is
+  // what its top-k step would keep of a candidate array of the whole vocabulary. Only a chain
+  // without top-k (top_k 0) is given every candidate.
+  Token DrawToken(llama_sampler* sampler, const float* logits, const Sampling& sampling);
   const std::vector<Token>& TokensStartingWith(const std::string& prefix);
   const std::vector<Token>& EndOfGenerationTokens();  // built on first use
   int n_ctx() const;
@@ -124,7 +126,8 @@ class LlamaSession : public Session {
   std::map<std::string, std::vector<Token>> prefix_tokens_;
   mutable std::vector<Token> byte_tokens_;  // built on first use
   std::vector<Token> eog_tokens_;
-  std::vector<llama_token_data> candidates_;  // DrawToken's buffer, kept between tokens
+  std::vector<llama_token_data> candidates_;  // DrawToken's buffers, kept between tokens
+  std::vector<int> top_k_;
 };
 
 // p(top-1) - p(top-2) of softmax(logits) (p(top-1) if the vocabulary has one entry); also the

@@ -4,10 +4,17 @@
 #ifndef RELAYGEN_ENGINE_LOGITS_OPS_H_
 #define RELAYGEN_ENGINE_LOGITS_OPS_H_
 
+#include <vector>
+
 namespace relaygen {
 
 // The index of the first maximum of logits[0..n) (n > 0), as llama.cpp's greedy sampler picks it.
 int ArgmaxFirst(const float* logits, int n);
+
+// The indices of the k largest of logits[0..n) (0 < k <= n), largest first, equal values in index
+// order: the candidates llama.cpp's top-k sampler keeps, in its order (it sorts by value), found in
+// one pass without copying the row. NaNs are never kept.
+void TopK(const float* logits, int n, int k, std::vector<int>* out);
 
 }  // namespace relaygen
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -34,6 +37,48 @@ TEST(ArgmaxFirst, MatchesTheFirstMaximumAtEverySizeAndPosition) {
   EXPECT_EQ(ArgmaxFirst(tie.data(), static_cast<int>(tie.size())), 1);
   const std::vector<float> negative = {-9, -3, -7, -3};
   EXPECT_EQ(ArgmaxFirst(negative.data(), 4), 1);
+}
+
+// The k largest by value, equal values in index order: a stable sort of the indices.
+std::vector<int> ReferenceTopK(const std::vector<float>& l, int k) {
+  std::vector<int> idx;
+  for (int i = 0; i < static_cast<int>(l.size()); ++i) {
+    if (!std::isnan(l[i])) idx.push_back(i);
+  }
+  std::stable_sort(idx.begin(), idx.end(), [&l](int a, int b) { return l[a] > l[b]; });
+  idx.resize(std::min<size_t>(idx.size(), static_cast<size_t>(k)));
+  return idx;
+}
+
+TEST(TopK, MatchesAStableSortAtEverySizeTieAndK) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0, 3);
+  std::vector<int> got;
+  for (int n : {1, 5, 16, 17, 40, 1000, 151936}) {
+    std::vector<float> l(n);
+    for (float& v : l) v = normal(rng);
+    for (int k : {1, 2, 20, 40, 128}) {
+      if (k > n) continue;
+      TopK(l.data(), n, k, &got);
+      EXPECT_EQ(got, ReferenceTopK(l, k)) << n << " " << k;
+    }
+    // Rounded values: many ties, also across the k-th place.
+    std::vector<float> coarse(n);
+    for (int i = 0; i < n; ++i) coarse[i] = std::round(l[i]);
+    for (int k : {1, 20}) {
+      if (k > n) continue;
+      TopK(coarse.data(), n, k, &got);
+      EXPECT_EQ(got, ReferenceTopK(coarse, k)) << "ties " << n << " " << k;
+    }
+  }
+  // Rising values (every entry enters) and NaNs (none does).
+  std::vector<float> rising(1000);
+  std::iota(rising.begin(), rising.end(), 0.0f);
+  TopK(rising.data(), 1000, 20, &got);
+  EXPECT_EQ(got, ReferenceTopK(rising, 20));
+  std::vector<float> with_nan = {1, NAN, 3, NAN, 2};
+  TopK(with_nan.data(), 5, 3, &got);
+  EXPECT_EQ(got, (std::vector<int>{2, 4, 0}));
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ std::vector<Token> ModelDrafter::Draft(const std::vector<Token>& context, const 
   std::vector<std::string> piece(1);
   while (static_cast<int>(out.size()) < n_max && s.tokens_.size() + 1 < static_cast<size_t>(s.n_ctx())) {
     const float* row = s.LogitsRow(-1);
-    const Token token = s.DrawToken(greedy.get(), row, /*greedy=*/true);
+    const Token token = s.DrawToken(greedy.get(), row, Sampling{});
     if (p_min_ > 0) {
       float p = 0;
       TopTwoMargin(row, n_vocab, token, &p);
@@ -152,12 +152,11 @@ SpeculativeSession::~SpeculativeSession() = default;
 
 struct SpeculativeSession::Run {
   Run(const SegmentRequest& r, const std::string& transcript, const TextCallback& on_text)
-      : request(r), builder(r, transcript, on_text), greedy(r.sampling.temperature <= 0) {}
+      : request(r), builder(r, transcript, on_text) {}
 
   const SegmentRequest& request;
   SegmentBuilder builder;
   LlamaSession::SamplerPtr sampler;
-  const bool greedy;
   float margin = 0;  // of the row the last token was drawn from
   int n_tokens = 0;  // tokens the builder kept
   SpecStats stats;
@@ -196,7 +195,7 @@ Segment SpeculativeSession::Generate(const std::string& transcript, const Segmen
 Token SpeculativeSession::Draw(Run* run, float* row) {
   const int n_vocab = llama_vocab_n_tokens(llama_->vocab_);
   run->margin = run->request.want_margins ? TopTwoMargin(row, n_vocab, -1, nullptr) : 0.0f;
-  return llama_->DrawToken(run->sampler.get(), row, run->greedy);
+  return llama_->DrawToken(run->sampler.get(), row, run->request.sampling);
 }
 
 Token SpeculativeSession::DrawFirst(Run* run) {
