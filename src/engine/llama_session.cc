@@ -42,18 +42,17 @@ class GeneratingScope {
   BatchedContext* shared_;
 };
 
-
 // Runs fn(i) for every i in [0, n) on up to `threads` threads, this one included.
 template <typename Fn>
 void ParallelFor(size_t n, int threads, const Fn& fn) {
-  const size_t workers = std::min(n, static_cast<size_t>(std::max(threads, 1)));
+  const size_t workers = std::max<size_t>(1, std::min(n, static_cast<size_t>(std::max(threads, 1))));
   std::vector<std::thread> helpers;
   for (size_t w = 1; w < workers; ++w) {
     helpers.emplace_back([&fn, n, workers, w] {
       for (size_t i = w; i < n; i += workers) fn(i);
     });
   }
-  for (size_t i = 0; i < n; i += std::max<size_t>(workers, 1)) fn(i);
+  for (size_t i = 0; i < n; i += workers) fn(i);
   for (std::thread& t : helpers) t.join();
 }
 

@@ -134,7 +134,6 @@ RunWriter::RunWriter(const std::string& path, bool resume) : path_(path) {
     throw Error(path + " already has results: pass --resume to continue it, or choose another --out");
   }
   lines_ = std::make_unique<DurableLineWriter>(path);
-  torn_bytes_ = lines_->torn_bytes();
   existing_ = ReadRunFile(path);
   for (const auto& r : existing_) done_.insert(KeyOf(r));
 }

@@ -67,7 +67,7 @@ class RunWriter {
   // Records present when the file was opened (resume only), in file order.
   const std::vector<RunRecord>& existing() const { return existing_; }
   // Bytes of a torn last line that resuming removed (0 if none).
-  std::size_t torn_bytes() const { return torn_bytes_; }
+  std::size_t torn_bytes() const { return lines_->torn_bytes(); }
 
   // Writes one line and fsyncs it. Throws relaygen::Error if the key is already done or on I/O error.
   void Append(const RunRecord& record);
@@ -77,7 +77,6 @@ class RunWriter {
   std::unique_ptr<DurableLineWriter> lines_;  // holds the file's lock while the writer lives
   std::set<RunKey> done_;
   std::vector<RunRecord> existing_;
-  std::size_t torn_bytes_ = 0;
 };
 
 }  // namespace relaygen
